@@ -1,0 +1,89 @@
+package io.clusterd;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The one unchecked exception of clusterd. It carries a stable {@link ErrorCode} (its {@code i18n} token and
+ * HTTP status), a message that says what to fix, structured details, and, when an operation was refused for
+ * several reasons at once, every {@link Conflict} found.
+ *
+ * <pre>{@code
+ * try {
+ *   clusterd.setInstanceKey("web-1", KeyName.parse("user:/app/port"), "8080");
+ * } catch (ClusterdException e) {
+ *   if (e.code() == ErrorCode.KEY_LOCKED) {
+ *     System.out.println(e.details().get("lockedBy"));
+ *   }
+ * }
+ * }</pre>
+ */
+public class ClusterdException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final ErrorCode code;
+  private final transient Map<String, Object> details;
+  private final transient List<Conflict> conflicts;
+
+  public ClusterdException(ErrorCode code, String message, Map<String, Object> details) {
+    this(code, message, details, null);
+  }
+
+  public ClusterdException(ErrorCode code, String message, Map<String, Object> details, Throwable cause) {
+    super(Objects.requireNonNull(message, "message"), cause);
+    this.code = Objects.requireNonNull(code, "code");
+    this.details = Map.copyOf(details);
+    this.conflicts = List.of(new Conflict(code, message, details));
+  }
+
+  private ClusterdException(List<Conflict> conflicts) {
+    super(conflicts.get(0).message());
+    this.code = conflicts.get(0).code();
+    this.details = conflicts.get(0).details();
+    this.conflicts = List.copyOf(conflicts);
+  }
+
+  /** An exception with the given code and message and no details. */
+  public static ClusterdException of(ErrorCode code, String message) {
+    return new ClusterdException(code, message, Map.of());
+  }
+
+  /** An exception with the given code, message and details. */
+  public static ClusterdException of(ErrorCode code, String message, Map<String, Object> details) {
+    return new ClusterdException(code, message, details);
+  }
+
+  /**
+   * An exception reporting every conflict of one refused operation; the first conflict gives the code,
+   * message and details.
+   *
+   * @throws IllegalArgumentException if {@code conflicts} is empty
+   */
+  public static ClusterdException refused(List<Conflict> conflicts) {
+    if (conflicts.isEmpty()) {
+      throw new IllegalArgumentException("no conflicts");
+    }
+    return new ClusterdException(conflicts);
+  }
+
+  /** The stable code, also the {@code i18n} token. */
+  public ErrorCode code() {
+    return code;
+  }
+
+  /** The HTTP status of {@link #code()}. */
+  public int httpStatus() {
+    return code.httpStatus();
+  }
+
+  /** Structured details of the first conflict; never null. */
+  public Map<String, Object> details() {
+    return details;
+  }
+
+  /** Every conflict of the refused operation, at least one. */
+  public List<Conflict> conflicts() {
+    return conflicts;
+  }
+}

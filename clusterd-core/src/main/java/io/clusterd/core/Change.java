@@ -1,0 +1,115 @@
+package io.clusterd.core;
+
+import io.clusterd.KeyOperation;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A mutation of clusterd, as a value: register, edit and unregister instances, create, edit, move and delete
+ * clusters, attach and detach members, write keys of clusters (pins, fanned out) or of instances, and sync.
+ * Every change can be {@linkplain Clusterd#plan planned} (a dry run that reports conflicts and per-instance
+ * effects and changes nothing) or {@linkplain Clusterd#apply applied}.
+ *
+ * <pre>{@code
+ * Plan plan = clusterd.plan(new Change.WriteCluster("prod", KeyOperation.set(key, "8080"), false));
+ * if (plan.conflicts().isEmpty()) {
+ *   clusterd.apply(new Change.WriteCluster("prod", KeyOperation.set(key, "8080"), false)).join();
+ * }
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public sealed interface Change {
+
+  /** Registers a new instance (C7). */
+  record RegisterInstance(InstanceSpec spec) implements Change {
+    public RegisterInstance {
+      Objects.requireNonNull(spec, "spec");
+    }
+  }
+
+  /** Edits an instance's name, description, labels or endpoint (C7 for the endpoint). */
+  record UpdateInstance(String instance, NodeUpdate update) implements Change {
+    public UpdateInstance {
+      Objects.requireNonNull(instance, "instance");
+      Objects.requireNonNull(update, "update");
+    }
+  }
+
+  /** Removes an instance from the registry; nothing changes on the host. */
+  record UnregisterInstance(String instance) implements Change {
+    public UnregisterInstance {
+      Objects.requireNonNull(instance, "instance");
+    }
+  }
+
+  /** Creates a cluster, optionally inside a parent and with initial members. */
+  record CreateCluster(ClusterSpec spec) implements Change {
+    public CreateCluster {
+      Objects.requireNonNull(spec, "spec");
+    }
+  }
+
+  /** Edits a cluster's name, description or labels. */
+  record UpdateCluster(String cluster, NodeUpdate update) implements Change {
+    public UpdateCluster {
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(update, "update");
+    }
+  }
+
+  /** Deletes a cluster (C8). */
+  record DeleteCluster(String cluster, Cascade cascade) implements Change {
+    public DeleteCluster {
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(cascade, "cascade");
+    }
+  }
+
+  /** Attaches a node that has no parent under a cluster (C4, C5, C6; {@code force} drops lower pins). */
+  record Attach(String parent, String child, boolean force) implements Change {
+    public Attach {
+      Objects.requireNonNull(parent, "parent");
+      Objects.requireNonNull(child, "child");
+    }
+  }
+
+  /** Moves a node to another parent, or to the top level when empty, in one atomic step (C4, C6). */
+  record Move(String node, Optional<String> parent, boolean force) implements Change {
+    public Move {
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(parent, "parent");
+    }
+  }
+
+  /** Detaches a child from its parent cluster; locks go, values stay on the hosts. */
+  record Detach(String parent, String child) implements Change {
+    public Detach {
+      Objects.requireNonNull(parent, "parent");
+      Objects.requireNonNull(child, "child");
+    }
+  }
+
+  /** Writes the pins of a cluster and fans the write out (C0, C2, C3; {@code force} for C3). */
+  record WriteCluster(String cluster, KeyOperation operation, boolean force) implements Change {
+    public WriteCluster {
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(operation, "operation");
+    }
+  }
+
+  /** Writes one instance's key database (C0, C1). */
+  record WriteInstance(String instance, KeyOperation operation) implements Change {
+    public WriteInstance {
+      Objects.requireNonNull(instance, "instance");
+      Objects.requireNonNull(operation, "operation");
+    }
+  }
+
+  /** Re-applies the effective pins of every instance below a node. */
+  record Sync(String node) implements Change {
+    public Sync {
+      Objects.requireNonNull(node, "node");
+    }
+  }
+}

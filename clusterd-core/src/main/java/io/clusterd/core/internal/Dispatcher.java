@@ -1,0 +1,312 @@
+package io.clusterd.core.internal;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.ErrorCode;
+import io.clusterd.Instance;
+import io.clusterd.InstanceOutcome;
+import io.clusterd.KeyOperation;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Sends key operations to instances: one FIFO lane per instance (operations reach an instance in the order they
+ * were submitted), a global bound on requests in flight, retries with exponential backoff and jitter for
+ * idempotent operations, and per-instance health for the status board.
+ *
+ * <p>Durable deliveries (desired state, also kept as pending rows in the store) stay at the head of their lane
+ * when the instance cannot be reached and are delivered, in order, when the lane is {@linkplain #kick kicked}
+ * again; their sequence numbers are reported through {@link #drainDelivered()} once delivered or given up.
+ * Direct deliveries fail and leave the lane. Thread-safe.
+ */
+public final class Dispatcher {
+
+  /** Health of one instance as seen by the dispatcher. */
+  public record Health(Optional<Instant> lastSeen, boolean reachable, String lastError) { }
+
+  private static final class Item {
+    final KeyOperation op;
+    final long seq;
+    final CompletableFuture<InstanceOutcome> done = new CompletableFuture<>();
+
+    Item(KeyOperation op, long seq) {
+      this.op = op;
+      this.seq = seq;
+    }
+
+    boolean durable() {
+      return seq > 0;
+    }
+  }
+
+  private final class Lane {
+    final ArrayDeque<Item> queue = new ArrayDeque<>();
+    Instance instance;
+    boolean running;
+  }
+
+  private final Function<Instance, io.clusterd.spi.Transport> transports;
+  private final AsyncLimiter limiter;
+  private final Clock clock;
+  private final int maxAttempts;
+  private final Duration backoff;
+  private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final Map<String, Health> health = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<long[]> delivered = new ConcurrentLinkedQueue<>();
+  private final Map<Long, String> seqOwner = new ConcurrentHashMap<>();
+
+  public Dispatcher(Function<Instance, io.clusterd.spi.Transport> transports, int maxInFlight, Clock clock,
+      int maxAttempts, Duration backoff) {
+    this.transports = transports;
+    this.limiter = new AsyncLimiter(maxInFlight);
+    this.clock = clock;
+    this.maxAttempts = Math.max(1, maxAttempts);
+    this.backoff = backoff;
+  }
+
+  /**
+   * Queues an operation for an instance. {@code seq > 0} marks a durable delivery.
+   *
+   * @return the outcome of this operation on this instance; never fails exceptionally
+   */
+  public CompletableFuture<InstanceOutcome> submit(Instance instance, KeyOperation op, long seq) {
+    Item item = new Item(op, seq);
+    Lane lane = lanes.computeIfAbsent(instance.id(), id -> new Lane());
+    boolean start;
+    synchronized (lane) {
+      lane.instance = instance;
+      lane.queue.add(item);
+      start = !lane.running;
+      lane.running = true;
+    }
+    if (start) {
+      runNext(lane);
+    }
+    return item.done;
+  }
+
+  /** Tries again to deliver what waits in an instance's lane. */
+  public CompletableFuture<Void> kick(String instanceId) {
+    Lane lane = lanes.get(instanceId);
+    if (lane == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Item last;
+    synchronized (lane) {
+      if (lane.queue.isEmpty()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      last = lane.queue.peekLast();
+      if (lane.running) {
+        return last.done.thenApply(o -> null);
+      }
+      lane.running = true;
+      // waiters of a previous attempt were answered already; give the retried items fresh futures is not needed
+    }
+    CompletableFuture<Void> finished = new CompletableFuture<>();
+    runNext(lane, finished);
+    return finished;
+  }
+
+  /** Number of durable deliveries waiting for an instance. */
+  public int pendingCount(String instanceId) {
+    Lane lane = lanes.get(instanceId);
+    if (lane == null) {
+      return 0;
+    }
+    synchronized (lane) {
+      int n = 0;
+      for (Item i : lane.queue) {
+        if (i.durable()) {
+          n++;
+        }
+      }
+      return n;
+    }
+  }
+
+  public Optional<Health> health(String instanceId) {
+    return Optional.ofNullable(health.get(instanceId));
+  }
+
+  /** Records that an instance answered (or did not), for reads done outside the lanes. */
+  public void observe(String instanceId, Optional<ClusterdException> failure) {
+    if (failure.isEmpty()) {
+      health.put(instanceId, new Health(Optional.of(clock.instant()), true, ""));
+      return;
+    }
+    ClusterdException e = failure.get();
+    Health old = health.get(instanceId);
+    Optional<Instant> seen = old == null ? Optional.empty() : old.lastSeen();
+    boolean reachable = !unreached(e);
+    health.put(instanceId, new Health(reachable ? Optional.of(clock.instant()) : seen, reachable, e.getMessage()));
+  }
+
+  /** Removes an instance's lane (unregistered); waiting items are answered as dropped. */
+  public List<Long> forget(String instanceId) {
+    Lane lane = lanes.remove(instanceId);
+    health.remove(instanceId);
+    List<Long> seqs = new ArrayList<>();
+    if (lane != null) {
+      synchronized (lane) {
+        for (Item i : lane.queue) {
+          if (i.durable()) {
+            seqs.add(i.seq);
+          }
+        }
+        lane.queue.clear();
+      }
+    }
+    return seqs;
+  }
+
+  /** Takes the (instance, seq) pairs of durable deliveries that are done with (delivered or given up). */
+  public List<Map.Entry<String, Long>> drainDelivered() {
+    List<Map.Entry<String, Long>> out = new ArrayList<>();
+    long[] pair;
+    while ((pair = delivered.poll()) != null) {
+      String owner = seqOwner.remove(pair[0]);
+      if (owner != null) {
+        out.add(Map.entry(owner, pair[0]));
+      }
+    }
+    return out;
+  }
+
+  private void runNext(Lane lane) {
+    runNext(lane, null);
+  }
+
+  private void runNext(Lane lane, CompletableFuture<Void> finished) {
+    Item item;
+    Instance instance;
+    synchronized (lane) {
+      item = lane.queue.peek();
+      instance = lane.instance;
+      if (item == null) {
+        lane.running = false;
+      }
+    }
+    if (item == null) {
+      if (finished != null) {
+        finished.complete(null);
+      }
+      return;
+    }
+    long start = System.nanoTime();
+    sendWithRetries(instance, item.op, 1).whenComplete((ok, error) -> {
+      long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      String host = instance.endpoint().toString();
+      if (error == null) {
+        observe(instance.id(), Optional.empty());
+        done(lane, item, InstanceOutcome.success(instance.id(), host, latencyMs));
+        runNext(lane, finished);
+        return;
+      }
+      ClusterdException e = unwrap(error, instance);
+      observe(instance.id(), Optional.of(e));
+      InstanceOutcome failure = InstanceOutcome.failure(instance.id(), host, e, statusOf(e), latencyMs);
+      boolean keep = item.durable() && (e.code() == ErrorCode.INSTANCE_UNREACHABLE
+          || item.op.isIdempotent() && (e.code() == ErrorCode.INSTANCE_TIMEOUT || serverError(e)));
+      if (!keep) {
+        // refused by the instance, or not safe to resend: answer and go on with the rest of the lane
+        done(lane, item, failure);
+        runNext(lane, finished);
+        return;
+      }
+      // the instance cannot take it now: everything behind waits too, in order
+      List<Item> waiting;
+      synchronized (lane) {
+        waiting = new ArrayList<>(lane.queue);
+        lane.queue.removeIf(i -> !i.durable());
+        lane.running = false;
+      }
+      for (Item w : waiting) {
+        w.done.complete(w == item ? failure : new InstanceOutcome(instance.id(), host, failure.status(),
+            failure.error(), 0));
+      }
+      if (finished != null) {
+        finished.complete(null);
+      }
+    });
+  }
+
+  private void done(Lane lane, Item item, InstanceOutcome outcome) {
+    synchronized (lane) {
+      lane.queue.remove(item);
+    }
+    if (item.durable()) {
+      seqOwner.put(item.seq, lane.instance.id());
+      delivered.add(new long[] {item.seq});
+    }
+    item.done.complete(outcome);
+  }
+
+  private CompletableFuture<Void> sendWithRetries(Instance instance, KeyOperation op, int attempt) {
+    return limiter.acquire().thenCompose(permit -> {
+      CompletableFuture<Void> sent;
+      try {
+        sent = transports.apply(instance).apply(op);
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      return sent.whenComplete((v, t) -> limiter.release());
+    }).handle((v, t) -> {
+      if (t == null) {
+        return CompletableFuture.<Void>completedFuture(null);
+      }
+      ClusterdException e = unwrap(t, instance);
+      boolean retry = attempt < maxAttempts
+          && (e.code() == ErrorCode.INSTANCE_UNREACHABLE || op.isIdempotent() && serverError(e));
+      if (!retry) {
+        return CompletableFuture.<Void>failedFuture(e);
+      }
+      long base = backoff.toMillis() << (attempt - 1);
+      long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+      return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+          .thenCompose(x -> sendWithRetries(instance, op, attempt + 1));
+    }).thenCompose(Function.identity());
+  }
+
+  static ClusterdException unwrap(Throwable t, Instance instance) {
+    Throwable c = t;
+    while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
+        && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof ClusterdException e) {
+      return e;
+    }
+    return ClusterdException.of(ErrorCode.INSTANCE_ERROR,
+        "instance '" + instance.id() + "' (" + instance.endpoint() + ") failed: " + c,
+        Map.of("instance", instance.id()));
+  }
+
+  private static boolean unreached(ClusterdException e) {
+    return e.code() == ErrorCode.INSTANCE_UNREACHABLE || e.code() == ErrorCode.INSTANCE_TIMEOUT;
+  }
+
+  private static boolean serverError(ClusterdException e) {
+    return e.code() == ErrorCode.INSTANCE_ERROR && e.details().get("status") instanceof Integer s && s >= 500;
+  }
+
+  /** The per-instance status reported for a failure: the instance's own, else the code's. */
+  static int statusOf(ClusterdException e) {
+    if (e.code() == ErrorCode.INSTANCE_ERROR && e.details().get("status") instanceof Integer s) {
+      return s;
+    }
+    return e.httpStatus();
+  }
+}

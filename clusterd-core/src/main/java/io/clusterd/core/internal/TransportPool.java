@@ -1,0 +1,86 @@
+package io.clusterd.core.internal;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.ErrorCode;
+import io.clusterd.Instance;
+import io.clusterd.spi.Transport;
+import io.clusterd.spi.TransportConfig;
+import io.clusterd.spi.TransportFactory;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Creates one transport per instance from the factory of its scheme, and closes them. Thread-safe. */
+public final class TransportPool implements AutoCloseable {
+  private record Held(Instance instance, Transport transport) { }
+
+  private final Map<String, TransportFactory> factories;
+  private final Duration connectTimeout;
+  private final Duration responseTimeout;
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+
+  public TransportPool(List<TransportFactory> factoryList, Duration connectTimeout, Duration responseTimeout) {
+    Map<String, TransportFactory> byScheme = new LinkedHashMap<>();
+    for (TransportFactory f : factoryList) {
+      for (String scheme : f.schemes()) {
+        TransportFactory prev = byScheme.put(scheme, f);
+        if (prev != null && prev != f) {
+          throw new IllegalArgumentException("two transport factories for scheme '" + scheme + "': "
+              + prev.getClass().getName() + " and " + f.getClass().getName());
+        }
+      }
+    }
+    this.factories = Map.copyOf(byScheme);
+    this.connectTimeout = connectTimeout;
+    this.responseTimeout = responseTimeout;
+  }
+
+  public Set<String> schemes() {
+    return new TreeSet<>(factories.keySet());
+  }
+
+  public boolean supports(String scheme) {
+    return factories.containsKey(scheme);
+  }
+
+  /** The transport of an instance, created on first use and recreated when its endpoint changed. */
+  public Transport transport(Instance instance) {
+    Held h = held.compute(instance.id(), (id, old) -> {
+      if (old != null && old.instance.endpoint().equals(instance.endpoint())
+          && old.instance.transport().equals(instance.transport())) {
+        return old;
+      }
+      if (old != null) {
+        old.transport.close();
+      }
+      TransportFactory f = factories.get(instance.transport());
+      if (f == null) {
+        throw ClusterdException.of(ErrorCode.UNKNOWN_TRANSPORT,
+            "no transport for scheme '" + instance.transport() + "' of instance '" + id + "'; known: " + schemes(),
+            Map.of("instance", id, "transport", instance.transport()));
+      }
+      return new Held(instance, f.create(new TransportConfig(id, instance.endpoint(), connectTimeout,
+          responseTimeout, Map.of())));
+    });
+    return h.transport;
+  }
+
+  /** Closes the transport of a removed instance. */
+  public void release(String instanceId) {
+    Held h = held.remove(instanceId);
+    if (h != null) {
+      h.transport.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (String id : List.copyOf(held.keySet())) {
+      release(id);
+    }
+  }
+}

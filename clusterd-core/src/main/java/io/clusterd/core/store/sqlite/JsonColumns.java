@@ -1,0 +1,108 @@
+package io.clusterd.core.store.sqlite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.clusterd.KeyName;
+import io.clusterd.KeyOperation;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JSON text of the store's JSON columns: string maps (labels, pin metadata) and key operations of pending
+ * deliveries. Key operations are written as {@code {"kind":"set-meta","key":"user:/a","value":"x","metaName":"m"}}
+ * (kind is {@link KeyOperation.Kind#label()}, keys are canonical names re-parsed with {@link KeyName#parse}),
+ * absent fields are left out. Kept apart from the record types so their JSON shape can never change by accident.
+ */
+final class JsonColumns {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectReader MAP_READER = MAPPER.readerFor(new TypeReference<Map<String, String>>() { });
+  private static final ObjectWriter WRITER = MAPPER.writer();
+  private static final String EMPTY_MAP = "{}";
+
+  private JsonColumns() { }
+
+  static String writeMap(Map<String, String> map) {
+    if (map.isEmpty()) {
+      return EMPTY_MAP;
+    }
+    try {
+      return WRITER.writeValueAsString(map);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write the map as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  static Map<String, String> readMap(String json) {
+    if (EMPTY_MAP.equals(json)) {
+      return Map.of();
+    }
+    try {
+      Map<String, String> map = MAP_READER.readValue(json);
+      if (map == null || map.containsValue(null)) {
+        throw new IllegalArgumentException("not a JSON object of strings: " + json);
+      }
+      return map;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a JSON object of strings: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  static String writeOperation(KeyOperation op) {
+    ObjectNode json = MAPPER.createObjectNode();
+    json.put("kind", op.kind().label());
+    json.put("key", op.key().toString());
+    op.value().ifPresent(value -> json.put("value", value));
+    op.target().ifPresent(target -> json.put("target", target.toString()));
+    op.metaName().ifPresent(name -> json.put("metaName", name));
+    try {
+      return WRITER.writeValueAsString(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write the key operation as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  static KeyOperation readOperation(String text) {
+    JsonNode json;
+    try {
+      json = MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the key operation is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (json == null || !json.isObject()) {
+      throw new IllegalArgumentException("the key operation is not a JSON object: " + text);
+    }
+    String label = requiredText(json, "kind");
+    KeyOperation.Kind kind = null;
+    for (KeyOperation.Kind candidate : KeyOperation.Kind.values()) {
+      if (candidate.label().equals(label)) {
+        kind = candidate;
+      }
+    }
+    if (kind == null) {
+      throw new IllegalArgumentException("unknown key operation kind '" + label + "'");
+    }
+    return new KeyOperation(kind, KeyName.parse(requiredText(json, "key")), optionalText(json, "value"),
+        optionalText(json, "target").map(KeyName::parse), optionalText(json, "metaName"));
+  }
+
+  private static String requiredText(JsonNode json, String field) {
+    return optionalText(json, field)
+        .orElseThrow(() -> new IllegalArgumentException("the key operation has no '" + field + "': " + json));
+  }
+
+  private static Optional<String> optionalText(JsonNode json, String field) {
+    JsonNode value = json.get(field);
+    if (value == null || value.isNull()) {
+      return Optional.empty();
+    }
+    if (!value.isTextual()) {
+      throw new IllegalArgumentException("the key operation's '" + field + "' is not a string: " + json);
+    }
+    return Optional.of(value.textValue());
+  }
+}

@@ -1,0 +1,131 @@
+package io.clusterd.core.store.sqlite;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The versioned schema of the store file. The version lives in SQLite's {@code PRAGMA user_version} (0 for a new,
+ * empty file); {@link #MIGRATIONS} are applied in order, all pending steps in one transaction, so a file is always
+ * at exactly one known version. Never edit a released step: append a new one.
+ *
+ * <p>Order columns: {@code ord} is each table's {@code INTEGER PRIMARY KEY} (the rowid), so a new row is always
+ * numbered after every existing one, an upsert keeps its row's place and loading in {@code ord} order needs no
+ * sort. The natural keys ({@code nodes.id}, {@code pins (cluster, key_name)}, {@code pending (instance, seq)}) are
+ * {@code UNIQUE NOT NULL}. Foreign keys are deferred to the commit so a batch may delete a cluster and move its
+ * children in any order; deleting a node cascades to its pins and pending deliveries.
+ */
+final class Schema {
+
+  /** One step from {@code version - 1} to {@code version}. */
+  record Migration(int version, String description, List<String> statements) {
+    Migration {
+      statements = List.copyOf(statements);
+    }
+  }
+
+  static final List<Migration> MIGRATIONS = List.of(
+      new Migration(1, "nodes, pins, history and pending deliveries", List.of(
+          """
+          CREATE TABLE nodes (
+            ord         INTEGER PRIMARY KEY,
+            id          TEXT    NOT NULL UNIQUE,
+            kind        TEXT    NOT NULL CHECK (kind IN ('cluster', 'instance')),
+            name        TEXT    NOT NULL,
+            description TEXT    NOT NULL,
+            labels      TEXT    NOT NULL,
+            endpoint    TEXT,
+            transport   TEXT,
+            visibility  TEXT,
+            parent      TEXT    REFERENCES nodes (id) DEFERRABLE INITIALLY DEFERRED,
+            CHECK ((kind = 'instance') = (endpoint IS NOT NULL))
+          )""",
+          "CREATE INDEX nodes_parent ON nodes (parent)",
+          """
+          CREATE TABLE pins (
+            ord      INTEGER PRIMARY KEY,
+            cluster  TEXT    NOT NULL REFERENCES nodes (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+            key_name TEXT    NOT NULL,
+            value    TEXT    NOT NULL,
+            meta     TEXT    NOT NULL,
+            UNIQUE (cluster, key_name)
+          )""",
+          """
+          CREATE TABLE history (
+            seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+            time      INTEGER NOT NULL,
+            actor     TEXT,
+            node      TEXT    NOT NULL,
+            operation TEXT    NOT NULL,
+            key_name  TEXT,
+            old_value TEXT,
+            new_value TEXT,
+            outcome   TEXT    NOT NULL
+          )""",
+          """
+          CREATE TABLE pending (
+            ord       INTEGER PRIMARY KEY,
+            instance  TEXT    NOT NULL REFERENCES nodes (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+            seq       INTEGER NOT NULL,
+            operation TEXT    NOT NULL,
+            since     INTEGER NOT NULL,
+            reason    TEXT    NOT NULL,
+            UNIQUE (instance, seq)
+          )""")),
+      new Migration(2, "page the history of one node by index", List.of(
+          "CREATE INDEX history_node_seq ON history (node, seq)")));
+
+  /** The version this code writes and understands. */
+  static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+
+  private Schema() { }
+
+  static int version(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+         ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
+      return rows.next() ? rows.getInt(1) : 0;
+    }
+  }
+
+  /**
+   * Brings the schema from its current version up to {@code target} in one transaction.
+   *
+   * @param connection a connection in auto-commit mode; it is in auto-commit mode again on return
+   * @return the version found before migrating
+   * @throws IllegalStateException when the file is newer than {@code target}
+   */
+  static int migrate(Connection connection, int target) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      int found = version(connection);
+      if (found > target) {
+        throw new IllegalStateException("schema version " + found + " is newer than " + target);
+      }
+      try (Statement statement = connection.createStatement()) {
+        for (Migration migration : MIGRATIONS) {
+          if (migration.version() > found && migration.version() <= target) {
+            for (String sql : migration.statements()) {
+              statement.executeUpdate(sql);
+            }
+          }
+        }
+        if (target != found) {
+          statement.executeUpdate("PRAGMA user_version = " + target);
+        }
+      }
+      connection.commit();
+      return found;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        connection.rollback();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+}
