@@ -52,7 +52,7 @@ public final class KeyName implements Comparable<KeyName> {
   private final Namespace namespace;
   private final String[] parts;
   private final String canonical;
-  /** Lazily created unmodifiable view of {@link #parts}; racy but safe (the view has only final fields). */
+  /** Lazily created view of {@link #parts}; a benign race, as the view's only state is a final field. */
   private List<String> partsView;
 
   KeyName(Namespace namespace, String[] parts, String canonical) {
@@ -437,8 +437,9 @@ public final class KeyName implements Comparable<KeyName> {
 
   private static ClusterdException emptyFirstPart(Namespace ns) {
     String name = ns.prefix() + "/%";
-    return KeyNameParser.invalid(name, "invalid key name '" + name + "...': the first part is empty, which "
-        + "Elektra cannot tell apart from the root key '" + ns.prefix() + "/'", "empty first part");
+    return KeyNameParser.invalid(name, "invalid key name starting with '" + name + "': the first part is empty; "
+        + "Elektra cannot tell '" + name + "' from the root key '" + ns.prefix() + "/', so no key name may start "
+        + "with an empty part", "empty first part");
   }
 
   /** The unmodifiable view behind {@link #parts()}. */

@@ -124,8 +124,9 @@ final class KeyNameParser {
 
   private KeyName finish(Namespace ns, String canonicalText) {
     if (size > 0 && parts[0].isEmpty()) {
-      return fail("empty first part", "the first part is empty ('" + ns.prefix() + "/%'), which Elektra cannot "
-          + "tell apart from the root key '" + ns.prefix() + "/'");
+      return fail("empty first part", "the first part is empty ('%' right after '" + ns.prefix() + "/'); Elektra "
+          + "cannot tell '" + ns.prefix() + "/%' from the root key '" + ns.prefix() + "/', so no key name may start "
+          + "with an empty part");
     }
     String[] p = size == 0 ? KeyName.NO_PARTS : Arrays.copyOf(parts, size);
     return new KeyName(ns, p, canonicalText != null ? canonicalText : KeyName.render(ns, p));

@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -344,7 +343,8 @@ class KeyNameTest {
     KeyName k = KeyName.parse("user:/a/b");
 
     assertThrows(IllegalArgumentException.class, () -> k.relocate(KeyName.parse("user:/x"), KeyName.parse("user:/y")));
-    assertThrows(IllegalArgumentException.class, () -> k.relocate(KeyName.parse("system:/a"), KeyName.parse("user:/y")));
+    assertThrows(IllegalArgumentException.class,
+        () -> k.relocate(KeyName.parse("system:/a"), KeyName.parse("user:/y")));
     assertThrows(IllegalArgumentException.class,
         () -> k.relocate(KeyName.parse("user:/a/b/c"), KeyName.parse("user:/y")));
   }
@@ -433,44 +433,41 @@ class KeyNameTest {
 
   // ---- Namespace ----
 
-  @Nested
-  class NamespaceTest {
-    @Test
-    void values_declarationOrder_isElektrasKeyNsOrder() {
-      assertEquals(List.of(Namespace.CASCADING, Namespace.META, Namespace.SPEC, Namespace.PROC, Namespace.DIR,
-          Namespace.USER, Namespace.SYSTEM, Namespace.DEFAULT), List.of(Namespace.values()));
-    }
+  @Test
+  void namespaceValues_declarationOrder_isElektrasKeyNsOrder() {
+    assertEquals(List.of(Namespace.CASCADING, Namespace.META, Namespace.SPEC, Namespace.PROC, Namespace.DIR,
+        Namespace.USER, Namespace.SYSTEM, Namespace.DEFAULT), List.of(Namespace.values()));
+  }
 
-    @Test
-    void prefix_eachNamespace_isNameWithColon() {
-      assertEquals("", Namespace.CASCADING.prefix());
-      assertEquals("user:", Namespace.USER.prefix());
-      assertEquals("system:", Namespace.SYSTEM.prefix());
-      assertEquals("default:", Namespace.DEFAULT.prefix());
-    }
+  @Test
+  void namespacePrefix_eachNamespace_isNameWithColon() {
+    assertEquals("", Namespace.CASCADING.prefix());
+    assertEquals("user:", Namespace.USER.prefix());
+    assertEquals("system:", Namespace.SYSTEM.prefix());
+    assertEquals("default:", Namespace.DEFAULT.prefix());
+  }
 
-    @Test
-    void isWritable_userSystemDirSpec_onlyThese() {
-      for (Namespace ns : Namespace.values()) {
-        boolean expected = ns == Namespace.USER || ns == Namespace.SYSTEM || ns == Namespace.DIR
-            || ns == Namespace.SPEC;
-        assertEquals(expected, ns.isWritable(), ns.name());
-      }
+  @Test
+  void namespaceIsWritable_userSystemDirSpec_onlyThese() {
+    for (Namespace ns : Namespace.values()) {
+      boolean expected = ns == Namespace.USER || ns == Namespace.SYSTEM || ns == Namespace.DIR
+          || ns == Namespace.SPEC;
+      assertEquals(expected, ns.isWritable(), ns.name());
     }
+  }
 
-    @Test
-    void fromPrefix_knownAndUnknownNames_resolveOrEmpty() {
-      assertEquals(Optional.of(Namespace.USER), Namespace.fromPrefix("user"));
-      assertEquals(Optional.of(Namespace.META), Namespace.fromPrefix("meta:"));
-      assertEquals(Optional.of(Namespace.CASCADING), Namespace.fromPrefix(""));
-      for (Namespace ns : Namespace.values()) {
-        assertEquals(Optional.of(ns), Namespace.fromPrefix(ns.prefix()));
-      }
-      assertEquals(Optional.empty(), Namespace.fromPrefix("User"));
-      assertEquals(Optional.empty(), Namespace.fromPrefix("cascading"));
-      assertEquals(Optional.empty(), Namespace.fromPrefix(":"));
-      assertEquals(Optional.empty(), Namespace.fromPrefix("user::"));
-      assertEquals(Optional.empty(), Namespace.fromPrefix("foo"));
+  @Test
+  void namespaceFromPrefix_knownAndUnknownNames_resolveOrEmpty() {
+    assertEquals(Optional.of(Namespace.USER), Namespace.fromPrefix("user"));
+    assertEquals(Optional.of(Namespace.META), Namespace.fromPrefix("meta:"));
+    assertEquals(Optional.of(Namespace.CASCADING), Namespace.fromPrefix(""));
+    for (Namespace ns : Namespace.values()) {
+      assertEquals(Optional.of(ns), Namespace.fromPrefix(ns.prefix()));
     }
+    assertEquals(Optional.empty(), Namespace.fromPrefix("User"));
+    assertEquals(Optional.empty(), Namespace.fromPrefix("cascading"));
+    assertEquals(Optional.empty(), Namespace.fromPrefix(":"));
+    assertEquals(Optional.empty(), Namespace.fromPrefix("user::"));
+    assertEquals(Optional.empty(), Namespace.fromPrefix("foo"));
   }
 }

@@ -257,19 +257,33 @@ public final class Registry {
   public Mutation prepare(Change change, Instant now, Optional<String> actor) {
     Mutation m = new Mutation();
     Ctx ctx = new Ctx(m, now, actor);
-    switch (change) {
-      case Change.RegisterInstance c -> register(ctx, c.spec());
-      case Change.UpdateInstance c -> updateInstance(ctx, c.instance(), c.update());
-      case Change.UnregisterInstance c -> unregister(ctx, c.instance());
-      case Change.CreateCluster c -> createCluster(ctx, c.spec());
-      case Change.UpdateCluster c -> updateCluster(ctx, c.cluster(), c.update());
-      case Change.DeleteCluster c -> deleteCluster(ctx, c.cluster(), c.cascade());
-      case Change.Attach c -> attach(ctx, c.parent(), c.child(), c.force(), false);
-      case Change.Move c -> move(ctx, c.node(), c.parent(), c.force());
-      case Change.Detach c -> detach(ctx, c.parent(), c.child());
-      case Change.WriteCluster c -> writeCluster(ctx, c.cluster(), c.operation(), c.force());
-      case Change.WriteInstance c -> writeInstance(ctx, c.instance(), c.operation());
-      case Change.Sync c -> sync(ctx, c.node());
+    // Java 17: no pattern switch; the chain covers every permitted Change
+    if (change instanceof Change.RegisterInstance c) {
+      register(ctx, c.spec());
+    } else if (change instanceof Change.UpdateInstance c) {
+      updateInstance(ctx, c.instance(), c.update());
+    } else if (change instanceof Change.UnregisterInstance c) {
+      unregister(ctx, c.instance());
+    } else if (change instanceof Change.CreateCluster c) {
+      createCluster(ctx, c.spec());
+    } else if (change instanceof Change.UpdateCluster c) {
+      updateCluster(ctx, c.cluster(), c.update());
+    } else if (change instanceof Change.DeleteCluster c) {
+      deleteCluster(ctx, c.cluster(), c.cascade());
+    } else if (change instanceof Change.Attach c) {
+      attach(ctx, c.parent(), c.child(), c.force(), false);
+    } else if (change instanceof Change.Move c) {
+      move(ctx, c.node(), c.parent(), c.force());
+    } else if (change instanceof Change.Detach c) {
+      detach(ctx, c.parent(), c.child());
+    } else if (change instanceof Change.WriteCluster c) {
+      writeCluster(ctx, c.cluster(), c.operation(), c.force());
+    } else if (change instanceof Change.WriteInstance c) {
+      writeInstance(ctx, c.instance(), c.operation());
+    } else if (change instanceof Change.Sync c) {
+      sync(ctx, c.node());
+    } else {
+      throw new IllegalArgumentException("unknown change " + change);
     }
     return m;
   }

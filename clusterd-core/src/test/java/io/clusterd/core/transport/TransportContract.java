@@ -237,7 +237,10 @@ public abstract class TransportContract {
     LookupResult parent = lookup(key("sub"));
     assertFalse(parent.exists());
     assertEquals(List.of(deep.toString()), parent.ls());
-    assertEquals(List.of(), parent.children());
+    assertEquals(List.of(deep.toString()), childNames(parent));
+    LookupResult grandParent = lookup(base());
+    assertEquals(List.of(deep.toString()), grandParent.ls());
+    assertEquals(List.of(), grandParent.children(), "a missing key is no child");
   }
 
   @Test

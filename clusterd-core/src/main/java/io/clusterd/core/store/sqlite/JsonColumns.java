@@ -1,14 +1,19 @@
 package io.clusterd.core.store.sqlite;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,7 +25,7 @@ import java.util.Optional;
  */
 final class JsonColumns {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final ObjectReader MAP_READER = MAPPER.readerFor(new TypeReference<Map<String, String>>() { });
+  private static final JsonFactory FACTORY = MAPPER.getFactory();
   private static final ObjectWriter WRITER = MAPPER.writer();
   private static final String EMPTY_MAP = "{}";
 
@@ -30,25 +35,43 @@ final class JsonColumns {
     if (map.isEmpty()) {
       return EMPTY_MAP;
     }
-    try {
-      return WRITER.writeValueAsString(map);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("cannot write the map as JSON: " + e.getOriginalMessage(), e);
+    StringWriter text = new StringWriter(32 * map.size());
+    try (JsonGenerator json = FACTORY.createGenerator(text)) {
+      json.writeStartObject();
+      for (Map.Entry<String, String> entry : map.entrySet()) {
+        json.writeStringField(entry.getKey(), entry.getValue());
+      }
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot write the map as JSON: " + e.getMessage(), e);
     }
+    return text.toString();
   }
 
-  static Map<String, String> readMap(String json) {
-    if (EMPTY_MAP.equals(json)) {
+  /** Reads a JSON object of strings; streaming because it runs for every node and pin at startup. */
+  static Map<String, String> readMap(String text) {
+    if (EMPTY_MAP.equals(text)) {
       return Map.of();
     }
-    try {
-      Map<String, String> map = MAP_READER.readValue(json);
-      if (map == null || map.containsValue(null)) {
-        throw new IllegalArgumentException("not a JSON object of strings: " + json);
+    try (JsonParser json = FACTORY.createParser(text)) {
+      if (json.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object of strings: " + text);
+      }
+      Map<String, String> map = new HashMap<>();
+      JsonToken token;
+      while ((token = json.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = json.currentName();
+        if (json.nextToken() != JsonToken.VALUE_STRING) {
+          throw new IllegalArgumentException("not a JSON object of strings: " + text);
+        }
+        map.put(name, json.getText());
+      }
+      if (token != JsonToken.END_OBJECT || json.nextToken() != null) {
+        throw new IllegalArgumentException("not a JSON object of strings: " + text);
       }
       return map;
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not a JSON object of strings: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a JSON object of strings: " + e.getMessage(), e);
     }
   }
 

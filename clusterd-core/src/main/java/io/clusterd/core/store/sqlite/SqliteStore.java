@@ -38,6 +38,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +95,8 @@ public final class SqliteStore implements RegistryStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
   private static final int BUSY_TIMEOUT_MILLIS = 10_000;
   private static final int CACHE_KIB = 16 * 1024;
+  private static final int LOAD_CHUNK = 4096;
+  private static final int NODE_FIELDS = 9;
   private static final String KIND_CLUSTER = "cluster";
   private static final String KIND_INSTANCE = "instance";
 
@@ -433,19 +439,16 @@ public final class SqliteStore implements RegistryStore {
     upsertNode.setString(3, node.name());
     upsertNode.setString(4, node.description());
     upsertNode.setString(5, JsonColumns.writeMap(node.labels()));
-    switch (node) {
-      case Instance instance -> {
-        upsertNode.setString(2, KIND_INSTANCE);
-        upsertNode.setString(6, instance.endpoint().toString());
-        upsertNode.setString(7, instance.transport());
-        upsertNode.setString(8, instance.visibility());
-      }
-      case Cluster cluster -> {
-        upsertNode.setString(2, KIND_CLUSTER);
-        upsertNode.setNull(6, Types.VARCHAR);
-        upsertNode.setNull(7, Types.VARCHAR);
-        upsertNode.setNull(8, Types.VARCHAR);
-      }
+    if (node instanceof Instance instance) {
+      upsertNode.setString(2, KIND_INSTANCE);
+      upsertNode.setString(6, instance.endpoint().toString());
+      upsertNode.setString(7, instance.transport());
+      upsertNode.setString(8, instance.visibility());
+    } else {
+      upsertNode.setString(2, KIND_CLUSTER);
+      upsertNode.setNull(6, Types.VARCHAR);
+      upsertNode.setNull(7, Types.VARCHAR);
+      upsertNode.setNull(8, Types.VARCHAR);
     }
     setOptional(upsertNode, 9, record.parent());
   }
@@ -596,33 +599,94 @@ public final class SqliteStore implements RegistryStore {
 
   // ---------------------------------------------------------------- loading
 
+  /**
+   * Reads the nodes in {@code ord} order. Reading rows through the driver and building the records (endpoint
+   * parsing, label JSON, id checks) cost about the same, so with a second core they overlap: this thread reads raw
+   * rows, a helper thread builds them chunk by chunk.
+   */
   private List<NodeRecord> loadNodes() throws SQLException {
-    List<NodeRecord> nodes = new ArrayList<>();
-    try (Statement statement = reader.createStatement();
-         ResultSet rows = statement.executeQuery("SELECT " + NODE_COLUMNS + " FROM nodes ORDER BY ord")) {
-      while (rows.next()) {
-        String id = rows.getString(1);
-        try {
-          nodes.add(new NodeRecord(node(id, rows), Optional.ofNullable(rows.getString(9))));
-        } catch (RuntimeException e) {
-          throw failure(file, "the store file " + file + " holds an invalid node '" + id + "': " + e.getMessage(), e);
+    ExecutorService builder = Runtime.getRuntime().availableProcessors() > 1
+        ? Executors.newSingleThreadExecutor(task -> {
+          Thread thread = new Thread(task, "clusterd-store-load");
+          thread.setDaemon(true);
+          return thread;
+        })
+        : null;
+    try {
+      List<Future<List<NodeRecord>>> chunks = new ArrayList<>();
+      List<NodeRecord> nodes = new ArrayList<>();
+      try (Statement statement = reader.createStatement();
+           ResultSet rows = statement.executeQuery("SELECT " + NODE_COLUMNS + " FROM nodes ORDER BY ord")) {
+        String[] raw = new String[LOAD_CHUNK * NODE_FIELDS];
+        int count = 0;
+        while (rows.next()) {
+          int base = count * NODE_FIELDS;
+          for (int column = 0; column < NODE_FIELDS; column++) {
+            raw[base + column] = rows.getString(column + 1);
+          }
+          if (++count == LOAD_CHUNK) {
+            String[] full = raw;
+            if (builder == null) {
+              nodes.addAll(buildNodes(full, LOAD_CHUNK));
+            } else {
+              chunks.add(builder.submit(() -> buildNodes(full, LOAD_CHUNK)));
+            }
+            raw = new String[LOAD_CHUNK * NODE_FIELDS];
+            count = 0;
+          }
         }
+        List<NodeRecord> last = buildNodes(raw, count);
+        for (Future<List<NodeRecord>> chunk : chunks) {
+          nodes.addAll(join(chunk));
+        }
+        nodes.addAll(last);
+      }
+      return nodes;
+    } finally {
+      if (builder != null) {
+        builder.shutdownNow();
+      }
+    }
+  }
+
+  private List<NodeRecord> buildNodes(String[] raw, int count) {
+    List<NodeRecord> nodes = new ArrayList<>(count);
+    for (int row = 0; row < count; row++) {
+      int base = row * NODE_FIELDS;
+      String id = raw[base];
+      try {
+        nodes.add(new NodeRecord(node(raw, base), Optional.ofNullable(raw[base + 8])));
+      } catch (RuntimeException e) {
+        throw failure(file, "the store file " + file + " holds an invalid node '" + id + "': " + e.getMessage(), e);
       }
     }
     return nodes;
   }
 
-  private static Node node(String id, ResultSet rows) throws SQLException {
-    String kind = rows.getString(2);
-    String name = rows.getString(3);
-    String description = rows.getString(4);
-    Map<String, String> labels = JsonColumns.readMap(rows.getString(5));
+  private static Node node(String[] raw, int base) {
+    String id = raw[base];
+    String kind = raw[base + 1];
+    Map<String, String> labels = JsonColumns.readMap(raw[base + 4]);
     return switch (kind) {
-      case KIND_CLUSTER -> new Cluster(id, name, description, labels, List.of());
-      case KIND_INSTANCE -> new Instance(id, name, description, labels, Endpoint.parse(rows.getString(6)),
-          rows.getString(7), rows.getString(8));
+      case KIND_CLUSTER -> new Cluster(id, raw[base + 2], raw[base + 3], labels, List.of());
+      case KIND_INSTANCE -> new Instance(id, raw[base + 2], raw[base + 3], labels, Endpoint.parse(raw[base + 5]),
+          raw[base + 6], raw[base + 7]);
       default -> throw new IllegalArgumentException("unknown node kind '" + kind + "'");
     };
+  }
+
+  private List<NodeRecord> join(Future<List<NodeRecord>> chunk) {
+    try {
+      return chunk.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ClusterdException ce) {
+        throw ce;
+      }
+      throw failure(file, "cannot read the nodes from the store file " + file + ": " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw failure(file, "interrupted while reading the nodes from the store file " + file, e);
+    }
   }
 
   private List<PinRecord> loadPins() throws SQLException {

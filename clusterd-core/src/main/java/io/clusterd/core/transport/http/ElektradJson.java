@@ -10,7 +10,6 @@ import io.clusterd.InstanceVersion;
 import io.clusterd.LookupResult;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,9 +72,7 @@ final class ElektradJson {
     Map<String, String> meta = new LinkedHashMap<>();
     JsonNode m = n.get("meta");
     if (m != null && !m.isNull()) {
-      Iterator<Map.Entry<String, JsonNode>> it = object(m, "'meta'").fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : object(m, "'meta'").properties()) {
         if (!e.getValue().isTextual()) {
           throw new BadAnswer("metadata '" + e.getKey() + "' is not a string");
         }

@@ -1,0 +1,174 @@
+package io.clusterd.http;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.ErrorCode;
+import io.clusterd.core.Clusterd;
+import io.clusterd.http.internal.ApiRoutes;
+import io.clusterd.http.internal.Auth;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.eclipse.jetty.http.UriCompliance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The clusterd daemon's HTTP server: the REST API of HTTP-API.md over a {@link Clusterd} facade, with bearer-token
+ * and session authentication, request limits, JSON errors and an access log, plus the web client at {@code /}.
+ *
+ * <pre>{@code
+ * try (Clusterd clusterd = Clusterd.builder().discoverTransports(loader).build();
+ *      ClusterdServer server = ClusterdServer.start(clusterd, ServerConfig.loopback(0))) {
+ *   System.out.println(server.url());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Closing stops the server; the facade stays open (its owner closes it).
+ */
+public final class ClusterdServer implements AutoCloseable {
+  private static final Logger ACCESS = LoggerFactory.getLogger("io.clusterd.access");
+  private static final String VERSION = Optional.ofNullable(ClusterdServer.class.getPackage().getImplementationVersion())
+      .orElse("0.1.0");
+
+  private final Javalin app;
+  private final ApiRoutes api;
+  private final ServerConfig config;
+
+  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config) {
+    this.app = app;
+    this.api = api;
+    this.config = config;
+  }
+
+  /**
+   * Starts the server.
+   *
+   * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
+   */
+  public static ClusterdServer start(Clusterd clusterd, ServerConfig config) {
+    Objects.requireNonNull(clusterd, "clusterd");
+    if (config.tokens().isEmpty() && !config.bindsLoopbackOnly()) {
+      throw new IllegalStateException("refusing to listen on " + config.bind()
+          + " without authentication: configure at least one --token, or bind to 127.0.0.1");
+    }
+    Auth auth = new Auth(config.tokens(), config.registerKey());
+    ApiRoutes api = new ApiRoutes(clusterd, config, auth, VERSION);
+    Javalin app = Javalin.create(cfg -> {
+      cfg.startup.showJavalinBanner = false;
+      cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
+      cfg.jetty.modifyHttpConfiguration(h -> h.setUriCompliance(UriCompliance.LEGACY));
+      cfg.staticFiles.add(s -> {
+        s.hostedPath = "/";
+        s.directory = "/web";
+        s.location = Location.CLASSPATH;
+      });
+      cfg.requestLogger.http((ctx, ms) -> {
+        Auth.Principal p = ctx.attribute("principal");
+        ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
+            p == null ? "-" : p.name());
+      });
+      cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));
+      api.register(cfg.routes);
+      cfg.routes.exception(ClusterdException.class, (e, ctx) -> ApiRoutes.fail(ctx, e));
+      cfg.routes.exception(java.util.concurrent.CompletionException.class, (e, ctx) -> ApiRoutes.fail(ctx,
+          e.getCause() instanceof ClusterdException c ? c
+              : ClusterdException.of(ErrorCode.INTERNAL_ERROR, "internal error")));
+      cfg.routes.exception(Exception.class, (e, ctx) -> {
+        LoggerFactory.getLogger(ClusterdServer.class).warn("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+        ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.INTERNAL_ERROR, "internal error: the daemon log has details"));
+      });
+      cfg.routes.error(404, ctx -> {
+        if (ctx.result() == null || ctx.result().isEmpty()) {
+          ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path(),
+              Map.of("path", ctx.path())));
+        }
+      });
+      cfg.routes.error(405, ctx -> {
+        if (ctx.result() == null || ctx.result().isEmpty()) {
+          ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.METHOD_NOT_ALLOWED,
+              "method " + ctx.method() + " is not allowed on " + ctx.path(), Map.of("path", ctx.path())));
+        }
+      });
+    });
+    app.start(config.bind(), config.port());
+    return new ClusterdServer(app, api, config);
+  }
+
+  /** Authentication, roles and body limits, before every /api route. */
+  private static void guard(Context ctx, Auth auth, ServerConfig config) {
+    String length = ctx.header("Content-Length");
+    if (length != null) {
+      try {
+        if (Long.parseLong(length.strip()) > config.maxBodyBytes()) {
+          throw tooLarge(config);
+        }
+      } catch (NumberFormatException e) {
+        throw ClusterdException.of(ErrorCode.INVALID_BODY, "invalid Content-Length header");
+      }
+    } else if (ctx.method() != HandlerType.GET && ctx.bodyAsBytes().length > config.maxBodyBytes()) {
+      throw tooLarge(config);
+    }
+    if (!auth.enabled()) {
+      return;
+    }
+    String path = ctx.path();
+    if (path.equals("/api/health") || path.equals("/api/session") || path.equals("/api/register")) {
+      return;
+    }
+    Optional<Auth.Principal> p = Optional.empty();
+    String header = ctx.header("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      p = auth.bySecret(header.substring(7).strip());
+      if (p.isEmpty()) {
+        throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "the bearer token is not valid");
+      }
+    } else {
+      p = auth.bySession(ctx.cookie("clusterd_session"));
+    }
+    if (p.isEmpty()) {
+      throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION,
+          "authentication needed: send 'Authorization: Bearer <token>' or sign in with POST /api/session");
+    }
+    ctx.attribute("principal", p.get());
+    boolean write = ctx.method() != HandlerType.GET && ctx.method() != HandlerType.HEAD
+        && ctx.method() != HandlerType.OPTIONS;
+    if (write && p.get().role() != ServerConfig.Role.ADMIN) {
+      throw ClusterdException.of(ErrorCode.FORBIDDEN,
+          "token '" + p.get().name() + "' has the read role; this request needs admin");
+    }
+  }
+
+  private static ClusterdException tooLarge(ServerConfig config) {
+    return ClusterdException.of(ErrorCode.PAYLOAD_TOO_LARGE,
+        "the request body is larger than " + config.maxBodyBytes() + " bytes", Map.of("limit", config.maxBodyBytes()));
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return app.port();
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:33334}. */
+  public String url() {
+    String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+    if (host.equals("0.0.0.0")) {
+      host = "127.0.0.1";
+    }
+    return "http://" + host + ":" + port();
+  }
+
+  /** The API routes this server registered (method, path, summary). */
+  public List<ApiRoutes.Route> routes() {
+    return api.routes();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

@@ -1,0 +1,266 @@
+package io.clusterd.http;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.core.Clusterd;
+import io.clusterd.core.InstanceSpec;
+import io.clusterd.core.store.sqlite.SqliteStore;
+import io.clusterd.core.transport.mem.KeyDatabase;
+import io.clusterd.http.elektrad.ElektradServer;
+import io.clusterd.http.internal.DemoTree;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The daemon's command line: {@code java -jar clusterd.jar [options]} runs the daemon,
+ * {@code java -jar clusterd.jar instance --port P} runs one stand-in elektrad. Options may also come from a
+ * properties file ({@code --config}); flags win. Exit codes: 0 normal stop, 1 failure at start, 2 usage error.
+ */
+@Command(name = "clusterd", mixinStandardHelpOptions = true, version = "clusterd 0.1.0",
+    description = "Runs the clusterd daemon: one point of entry that manages the configuration of many Elektra hosts.",
+    subcommands = {Main.InstanceCommand.class})
+public final class Main implements Callable<Integer> {
+
+  @Option(names = "--port", description = "port to listen on (default ${DEFAULT-VALUE})", defaultValue = "33334")
+  int port;
+
+  @Option(names = "--bind", description = "address to listen on (default ${DEFAULT-VALUE})", defaultValue = "127.0.0.1")
+  String bind;
+
+  @Option(names = "--data-dir", description = "directory of the embedded database (default ${DEFAULT-VALUE})",
+      defaultValue = "clusterd-data")
+  Path dataDir;
+
+  @Option(names = "--config", description = "properties file with the same option names (port=..., data-dir=...)")
+  Path config;
+
+  @Option(names = "--token", description = "NAME:ROLE:SECRET, role read or admin; repeatable")
+  List<String> tokens = new ArrayList<>();
+
+  @Option(names = "--token-file", description = "file with one NAME:ROLE:SECRET per line")
+  Path tokenFile;
+
+  @Option(names = "--register-key", description = "key instances use to register themselves (POST /api/register)")
+  String registerKey;
+
+  @Option(names = "--max-in-flight", description = "bound on requests in flight to instances (default ${DEFAULT-VALUE})",
+      defaultValue = "256")
+  int maxInFlight;
+
+  @Option(names = "--timeout", description = "response timeout per instance request, e.g. 10s (default ${DEFAULT-VALUE})",
+      defaultValue = "10s", converter = DurationConverter.class)
+  Duration timeout;
+
+  @Option(names = "--connect-timeout", description = "connect timeout, e.g. 2s (default ${DEFAULT-VALUE})",
+      defaultValue = "2s", converter = DurationConverter.class)
+  Duration connectTimeout;
+
+  @Option(names = "--reconcile-every", description = "reconciler period, 0 switches it off (default ${DEFAULT-VALUE})",
+      defaultValue = "30s", converter = DurationConverter.class)
+  Duration reconcileEvery;
+
+  @Option(names = "--allow-hosts", split = ",", description = "glob patterns of instance endpoints that may be registered")
+  List<String> allowHosts = new ArrayList<>();
+
+  @Option(names = "--instance", description = "register this elektrad URL as instance 'my' (single-instance mode)")
+  String instance;
+
+  @Option(names = "--demo", description = "start a demo tree of stand-in instances on loopback")
+  boolean demo;
+
+  /** Runs the command line and exits with its code. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (for tests and embedding). */
+  public static int run(String... args) {
+    CommandLine cmd = commandLine();
+    try {
+      Optional<Path> cfg = configFile(args);
+      if (cfg.isPresent()) {
+        Properties props = new Properties();
+        try (InputStream in = Files.newInputStream(cfg.get())) {
+          props.load(in);
+        }
+        cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(props));
+      }
+    } catch (IOException e) {
+      cmd.getErr().println("clusterd: cannot read the config file: " + e.getMessage());
+      return 2;
+    }
+    return cmd.execute(args);
+  }
+
+  static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new Main());
+    cmd.setExecutionExceptionHandler((e, c, parse) -> {
+      c.getErr().println("clusterd: " + (e instanceof ClusterdException || e instanceof IllegalStateException
+          || e instanceof IllegalArgumentException ? e.getMessage() : e.toString()));
+      return 1;
+    });
+    return cmd;
+  }
+
+  private static Optional<Path> configFile(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return Optional.of(Path.of(args[i + 1]));
+      }
+      if (args[i].startsWith("--config=")) {
+        return Optional.of(Path.of(args[i].substring("--config=".length())));
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<ServerConfig.Token> parsed = new ArrayList<>();
+    for (String t : tokens) {
+      parsed.add(ServerConfig.Token.parse(t));
+    }
+    if (tokenFile != null) {
+      for (String line : Files.readAllLines(tokenFile)) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          parsed.add(ServerConfig.Token.parse(line.strip()));
+        }
+      }
+    }
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("--max-in-flight must be at least 1");
+    }
+    ServerConfig serverConfig = new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
+        ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"));
+    if (parsed.isEmpty() && !serverConfig.bindsLoopbackOnly()) {
+      throw new IllegalStateException("refusing to listen on " + bind
+          + " without authentication: configure at least one --token, or bind to 127.0.0.1");
+    }
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot use data directory " + dataDir + ": " + e.getMessage());
+    }
+    if (!Files.isWritable(dataDir)) {
+      throw new IllegalStateException("data directory " + dataDir + " is not writable");
+    }
+    Clusterd clusterd = Clusterd.builder()
+        .store(SqliteStore.open(dataDir))
+        .discoverTransports(Main.class.getClassLoader())
+        .maxInFlight(maxInFlight)
+        .responseTimeout(timeout)
+        .connectTimeout(connectTimeout)
+        .reconcileEvery(reconcileEvery)
+        .build();
+    List<AutoCloseable> closeables = new ArrayList<>();
+    ClusterdServer server;
+    try {
+      if (demo) {
+        closeables.addAll(DemoTree.start(clusterd));
+      }
+      if (instance != null && clusterd.node("my").isEmpty()) {
+        clusterd.registerInstance(InstanceSpec.of("my", instance).withId("my"));
+      }
+      server = ClusterdServer.start(clusterd, serverConfig);
+    } catch (RuntimeException e) {
+      closeAll(closeables);
+      clusterd.close();
+      throw e;
+    }
+    PrintWriter out = new PrintWriter(System.out, true);
+    out.println("clusterd listening on " + server.url());
+    out.println("  web client: " + server.url() + "/");
+    out.println("  API:        " + server.url() + "/api/tree");
+    out.println("  data:       " + dataDir.toAbsolutePath());
+    if (parsed.isEmpty()) {
+      out.println("  no tokens configured: listening on loopback only, without authentication");
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      clusterd.close();
+      closeAll(closeables);
+      stopped.countDown();
+    }, "clusterd-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private static void closeAll(List<AutoCloseable> closeables) {
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // shutting down anyway
+      }
+    }
+  }
+
+  /** {@code instance}: one stand-in elektrad over an in-memory key database. */
+  @Command(name = "instance", mixinStandardHelpOptions = true,
+      description = "Runs one stand-in elektrad (in-memory key database over the elektrad protocol).")
+  static final class InstanceCommand implements Callable<Integer> {
+    @Option(names = "--port", required = true, description = "port to listen on")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default ${DEFAULT-VALUE})")
+    String bind;
+
+    @Option(names = "--delay-ms", defaultValue = "0", description = "delay added to every answer, in milliseconds")
+    int delayMs;
+
+    @Override
+    public Integer call() throws Exception {
+      ElektradServer server = ElektradServer.start(bind, port, new KeyDatabase());
+      if (delayMs > 0) {
+        server.delay(Duration.ofMillis(delayMs));
+      }
+      System.out.println("stand-in elektrad listening on " + server.url());
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        server.close();
+        stopped.countDown();
+      }));
+      stopped.await();
+      return 0;
+    }
+  }
+
+  /** Durations written like {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}, or {@code 0}. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern FORM = Pattern.compile("(\\d+)(ms|s|m|h)?");
+
+    @Override
+    public Duration convert(String value) {
+      Matcher m = FORM.matcher(value.strip());
+      if (!m.matches()) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration: write it like 500ms, 2s, 1m or 1h");
+      }
+      long n = Long.parseLong(m.group(1));
+      String unit = m.group(2) == null ? (n == 0 ? "s" : "") : m.group(2);
+      return switch (unit) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> throw new CommandLine.TypeConversionException(
+            "'" + value + "' has no unit: write it like 500ms, 2s, 1m or 1h");
+      };
+    }
+  }
+}
