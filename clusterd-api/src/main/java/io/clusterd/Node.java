@@ -13,9 +13,10 @@ import java.util.regex.Pattern;
  * registry hands out new values after each change.
  *
  * <pre>{@code
- * switch (node) {
- *   case Cluster c -> c.children().size();
- *   case Instance i -> i.endpoint();
+ * if (node instanceof Cluster c) {
+ *   c.children().forEach(child -> System.out.println(child.id()));
+ * } else if (node instanceof Instance i) {
+ *   System.out.println(i.endpoint());
  * }
  * }</pre>
  */

@@ -62,6 +62,7 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
       cfg.jetty.modifyHttpConfiguration(h -> h.setUriCompliance(UriCompliance.LEGACY));
+      cfg.jetty.modifyServletContextHandler(h -> h.getServletHandler().setDecodeAmbiguousURIs(true));
       cfg.staticFiles.add(s -> {
         s.hostedPath = "/";
         s.directory = "/web";
@@ -83,13 +84,13 @@ public final class ClusterdServer implements AutoCloseable {
         ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.INTERNAL_ERROR, "internal error: the daemon log has details"));
       });
       cfg.routes.error(404, ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
+        if (!answeredWithJson(ctx)) {
           ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path(),
               Map.of("path", ctx.path())));
         }
       });
       cfg.routes.error(405, ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
+        if (!answeredWithJson(ctx)) {
           ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.METHOD_NOT_ALLOWED,
               "method " + ctx.method() + " is not allowed on " + ctx.path(), Map.of("path", ctx.path())));
         }
@@ -97,6 +98,11 @@ public final class ClusterdServer implements AutoCloseable {
     });
     app.start(config.bind(), config.port());
     return new ClusterdServer(app, api, config);
+  }
+
+  private static boolean answeredWithJson(Context ctx) {
+    String ct = ctx.res().getContentType();
+    return ct != null && ct.startsWith("application/json");
   }
 
   /** Authentication, roles and body limits, before every /api route. */

@@ -105,7 +105,8 @@ final class ElektradInstance {
     if (key.isEmpty()) {
       return Reply.empty(400);
     }
-    LookupResult r = read(() -> db.lookup(key.get(), preload.isPresent() ? Integer.parseInt(preload.get()) : 0));
+    int depth = levels;
+    LookupResult r = read(() -> db.lookup(key.get(), depth));
     if (childrenQuirk) {
       r = ElektradLookups.asElektrad011(r);
     }

@@ -37,7 +37,7 @@ public final class DemoTree {
       for (int i = 0; i < LAYOUT.length; i++) {
         ElektradServer s = ElektradServer.start("127.0.0.1", FIRST_PORT + i, new KeyDatabase());
         servers.add(s);
-        urls.add(s.url());
+        urls.add(s.url().toString());
       }
     } catch (RuntimeException e) {
       for (AutoCloseable s : servers) {

@@ -55,9 +55,11 @@ public final class Json {
     }
     try {
       return MAPPER.readTree(body);
-    } catch (java.io.IOException e) {
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw ClusterdException.of(ErrorCode.INVALID_BODY,
           "the body is not valid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+    } catch (java.io.IOException e) {
+      throw ClusterdException.of(ErrorCode.INVALID_BODY, "the body could not be read");
     }
   }
 
@@ -149,10 +151,11 @@ public final class Json {
   }
 
   public static Map<String, Object> node(Node n, String parent, Function<Instance, InstanceState> states) {
-    return switch (n) {
-      case Cluster c -> cluster(c, parent, true, states);
-      case Instance i -> instance(i, parent, states.apply(i));
-    };
+    if (n instanceof Cluster c) {
+      return cluster(c, parent, true, states);
+    }
+    Instance i = (Instance) n;
+    return instance(i, parent, states.apply(i));
   }
 
   public static Map<String, Object> lookup(LookupResult r) {

@@ -184,7 +184,9 @@ public final class SqliteStore implements RegistryStore {
       }
       enableWal(writer, file);
       int before = Schema.migrate(writer, Schema.LATEST);
-      if (before != Schema.LATEST) {
+      if (before == 0) {
+        LOG.debug("store {}: created at schema version {}", file, Schema.LATEST);
+      } else if (before != Schema.LATEST) {
         LOG.info("store {}: schema migrated from version {} to {}", file, before, Schema.LATEST);
       }
       writer.setAutoCommit(false);

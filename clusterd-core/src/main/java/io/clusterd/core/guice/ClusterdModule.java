@@ -1,0 +1,69 @@
+package io.clusterd.core.guice;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import com.google.inject.multibindings.OptionalBinder;
+import io.clusterd.core.Clusterd;
+import io.clusterd.core.store.memory.MemoryStore;
+import io.clusterd.core.transport.http.HttpTransportFactory;
+import io.clusterd.core.transport.mem.MemTransportFactory;
+import io.clusterd.spi.RegistryStore;
+import io.clusterd.spi.TransportFactory;
+import java.time.Clock;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Wires a {@link Clusterd} with Guice. Bindings a user may override or set:
+ * <ul>
+ *   <li>{@link RegistryStore}: default an in-memory store ({@code OptionalBinder.setBinding} to change it);
+ *   <li>{@link Clock}: default the system UTC clock;
+ *   <li>transports: the built-in {@code http}/{@code https} and {@code mem} factories, plus any added with
+ *       {@link TransportBinder}.
+ * </ul>
+ * Other settings go through the builder callback.
+ *
+ * <pre>{@code
+ * Injector injector = Guice.createInjector(
+ *     new ClusterdModule(b -> b.reconcileEvery(Duration.ofSeconds(5))),
+ *     binder -> OptionalBinder.newOptionalBinder(binder, RegistryStore.class)
+ *         .setBinding().toInstance(SqliteStore.open(dir)));
+ * Clusterd clusterd = injector.getInstance(Clusterd.class);
+ * }</pre>
+ */
+public final class ClusterdModule extends AbstractModule {
+  private final Consumer<Clusterd.Builder> settings;
+
+  public ClusterdModule() {
+    this(b -> { });
+  }
+
+  /** A module whose Clusterd builder is further configured by {@code settings}. */
+  public ClusterdModule(Consumer<Clusterd.Builder> settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  @Override
+  protected void configure() {
+    OptionalBinder.newOptionalBinder(binder(), RegistryStore.class).setDefault().to(MemoryStore.class);
+    OptionalBinder.newOptionalBinder(binder(), Clock.class).setDefault().toInstance(Clock.systemUTC());
+    TransportBinder.of(binder()).add(new HttpTransportFactory()).add(new MemTransportFactory());
+  }
+
+  @Provides
+  @Singleton
+  Clusterd clusterd(RegistryStore store, Clock clock, Map<String, TransportFactory> transports) {
+    Clusterd.Builder b = Clusterd.builder().store(store).clock(clock);
+    Map<TransportFactory, Boolean> distinct = new IdentityHashMap<>();
+    for (TransportFactory f : transports.values()) {
+      if (distinct.put(f, Boolean.TRUE) == null) {
+        b.transport(f);
+      }
+    }
+    settings.accept(b);
+    return b.build();
+  }
+}
