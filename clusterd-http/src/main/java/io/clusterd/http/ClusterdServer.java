@@ -5,6 +5,7 @@ import io.clusterd.ErrorCode;
 import io.clusterd.core.Clusterd;
 import io.clusterd.http.internal.ApiRoutes;
 import io.clusterd.http.internal.Auth;
+import io.clusterd.http.internal.Metrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -57,7 +58,8 @@ public final class ClusterdServer implements AutoCloseable {
           + " without authentication: configure at least one --token, or bind to 127.0.0.1");
     }
     Auth auth = new Auth(config.tokens(), config.registerKey());
-    ApiRoutes api = new ApiRoutes(clusterd, config, auth, VERSION);
+    Metrics metrics = new Metrics(clusterd);
+    ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION);
     Javalin app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
@@ -69,11 +71,14 @@ public final class ClusterdServer implements AutoCloseable {
         s.location = Location.CLASSPATH;
       });
       cfg.requestLogger.http((ctx, ms) -> {
+        metrics.request(ctx.method().name(), routeOf(ctx), ctx.status().getCode(),
+            java.time.Duration.ofNanos((long) (ms * 1_000_000)));
         Auth.Principal p = ctx.attribute("principal");
         ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
             p == null ? "-" : p.name());
       });
       cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));
+      cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config));
       api.register(cfg.routes);
       cfg.routes.exception(ClusterdException.class, (e, ctx) -> ApiRoutes.fail(ctx, e));
       cfg.routes.exception(java.util.concurrent.CompletionException.class, (e, ctx) -> ApiRoutes.fail(ctx,
@@ -98,6 +103,21 @@ public final class ClusterdServer implements AutoCloseable {
     });
     app.start(config.bind(), config.port());
     return new ClusterdServer(app, api, config);
+  }
+
+  private static String routeOf(Context ctx) {
+    try {
+      var e = ctx.endpoints().lastHttpEndpoint();
+      return e == null ? "unmatched" : e.path;
+    } catch (RuntimeException ex) {
+      return "unmatched";
+    }
+  }
+
+  /** Method and path of every HTTP route Javalin actually serves (for the OpenAPI sync test). */
+  public List<String> servedRoutes() {
+    return app.unsafe.internalRouter.allHttpHandlers().stream()
+        .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
   }
 
   private static boolean answeredWithJson(Context ctx) {

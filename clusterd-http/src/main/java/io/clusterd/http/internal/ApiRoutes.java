@@ -46,12 +46,14 @@ public final class ApiRoutes {
   private final ServerConfig config;
   private final Auth auth;
   private final String version;
+  private final Metrics metrics;
   private final List<Route> routes = new ArrayList<>();
 
-  public ApiRoutes(Clusterd clusterd, ServerConfig config, Auth auth, String version) {
+  public ApiRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Metrics metrics, String version) {
     this.clusterd = clusterd;
     this.config = config;
     this.auth = auth;
+    this.metrics = metrics;
     this.version = version;
   }
 
@@ -61,6 +63,9 @@ public final class ApiRoutes {
 
   public void register(RoutesConfig r) {
     get(r, "/api/version", "daemon and API version", this::version);
+    get(r, "/api/openapi.json", "this description of the API", ctx -> ok(ctx, OpenApi.document(routes, version)));
+    get(r, "/metrics", "metrics in Prometheus text format", ctx -> ctx.contentType("text/plain; version=0.0.4")
+        .result(metrics.scrape()));
     get(r, "/api/health", "liveness and store status", ctx -> ok(ctx, Map.of("status", "ok",
         "instances", clusterd.instances().size(), "clusters", clusterd.clusters().size())));
     get(r, "/api/tree", "the whole forest with instance status", ctx -> ok(ctx, Map.of("tree",
@@ -473,8 +478,10 @@ public final class ApiRoutes {
   }
 
   private void fanOutAnswer(Context ctx, CompletableFuture<ChangeResult> f) {
+    long start = System.nanoTime();
     ctx.future(() -> f.thenAccept(res -> {
       FanOutResult r = res.fanOut();
+      metrics.fanOut(r.summary().total(), r.status(), java.time.Duration.ofNanos(System.nanoTime() - start));
       ctx.status(r.status());
       write(ctx, Json.fanOut(r));
     }).exceptionally(t -> {

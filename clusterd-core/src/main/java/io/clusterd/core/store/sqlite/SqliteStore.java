@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -604,10 +605,11 @@ public final class SqliteStore implements RegistryStore {
   /**
    * Reads the nodes in {@code ord} order. Reading rows through the driver and building the records (endpoint
    * parsing, label JSON, id checks) cost about the same, so with a second core they overlap: this thread reads raw
-   * rows, a helper thread builds them chunk by chunk.
+   * rows in chunks that a helper thread builds; once all rows are read, this thread builds the chunks the helper
+   * has not started yet, from the last one backwards, so both finish together.
    */
   private List<NodeRecord> loadNodes() throws SQLException {
-    ExecutorService builder = Runtime.getRuntime().availableProcessors() > 1
+    ExecutorService helper = Runtime.getRuntime().availableProcessors() > 1
         ? Executors.newSingleThreadExecutor(task -> {
           Thread thread = new Thread(task, "clusterd-store-load");
           thread.setDaemon(true);
@@ -615,8 +617,7 @@ public final class SqliteStore implements RegistryStore {
         })
         : null;
     try {
-      List<Future<List<NodeRecord>>> chunks = new ArrayList<>();
-      List<NodeRecord> nodes = new ArrayList<>();
+      List<FutureTask<List<NodeRecord>>> chunks = new ArrayList<>();
       try (Statement statement = reader.createStatement();
            ResultSet rows = statement.executeQuery("SELECT " + NODE_COLUMNS + " FROM nodes ORDER BY ord")) {
         String[] raw = new String[LOAD_CHUNK * NODE_FIELDS];
@@ -627,28 +628,34 @@ public final class SqliteStore implements RegistryStore {
             raw[base + column] = rows.getString(column + 1);
           }
           if (++count == LOAD_CHUNK) {
-            String[] full = raw;
-            if (builder == null) {
-              nodes.addAll(buildNodes(full, LOAD_CHUNK));
-            } else {
-              chunks.add(builder.submit(() -> buildNodes(full, LOAD_CHUNK)));
-            }
+            chunks.add(chunk(raw, count, helper));
             raw = new String[LOAD_CHUNK * NODE_FIELDS];
             count = 0;
           }
         }
-        List<NodeRecord> last = buildNodes(raw, count);
-        for (Future<List<NodeRecord>> chunk : chunks) {
-          nodes.addAll(join(chunk));
-        }
-        nodes.addAll(last);
+        chunks.add(chunk(raw, count, null));
+      }
+      for (int i = chunks.size() - 1; i >= 0; i--) {
+        chunks.get(i).run(); // does nothing when the helper already ran or runs it
+      }
+      List<NodeRecord> nodes = new ArrayList<>(chunks.size() * LOAD_CHUNK);
+      for (FutureTask<List<NodeRecord>> chunk : chunks) {
+        nodes.addAll(join(chunk));
       }
       return nodes;
     } finally {
-      if (builder != null) {
-        builder.shutdownNow();
+      if (helper != null) {
+        helper.shutdownNow();
       }
     }
+  }
+
+  private FutureTask<List<NodeRecord>> chunk(String[] raw, int count, ExecutorService helper) {
+    FutureTask<List<NodeRecord>> task = new FutureTask<>(() -> buildNodes(raw, count));
+    if (helper != null) {
+      helper.execute(task);
+    }
+    return task;
   }
 
   private List<NodeRecord> buildNodes(String[] raw, int count) {

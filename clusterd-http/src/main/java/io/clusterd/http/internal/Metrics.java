@@ -1,0 +1,40 @@
+package io.clusterd.http.internal;
+
+import io.clusterd.InstanceState;
+import io.clusterd.core.Clusterd;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+
+/** The daemon's Micrometer registry: requests by route and status, fan-out latency, instances by status. */
+public final class Metrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  public Metrics(Clusterd clusterd) {
+    for (InstanceState.Status s : InstanceState.Status.values()) {
+      Gauge.builder("clusterd.instances", () -> clusterd.instances().stream()
+              .filter(i -> clusterd.status(i.id()).status() == s).count())
+          .tag("status", s.label())
+          .description("registered instances by synchronization status")
+          .register(registry);
+    }
+  }
+
+  public void request(String method, String route, int status, Duration took) {
+    Timer.builder("http.server.requests").tag("method", method).tag("route", route)
+        .tag("status", Integer.toString(status)).register(registry).record(took);
+  }
+
+  public void fanOut(int targets, int status, Duration took) {
+    Timer.builder("clusterd.fanout").tag("status", Integer.toString(status))
+        .description("end-to-end latency of cluster writes fanned out to instances")
+        .register(registry).record(took);
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}

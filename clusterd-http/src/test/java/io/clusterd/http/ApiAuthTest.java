@@ -1,0 +1,113 @@
+package io.clusterd.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clusterd.core.Clusterd;
+import io.clusterd.core.transport.mem.MemTransportFactory;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bearer tokens, roles, browser sessions and the self-registration key, over real HTTP. */
+class ApiAuthTest {
+  private static final String ADMIN = "admin-secret-1";
+  private static final String READER = "reader-secret-1";
+
+  private Clusterd clusterd;
+  private ClusterdServer server;
+
+  @BeforeEach
+  void start() {
+    clusterd = Clusterd.builder().transport(new MemTransportFactory()).reconcileEvery(Duration.ZERO).build();
+    ServerConfig config = ServerConfig.loopback(0)
+        .withTokens(List.of(ServerConfig.Token.parse("ops:admin:" + ADMIN), ServerConfig.Token.parse("ro:read:" + READER)))
+        .withRegisterKey("register-key-1");
+    server = ClusterdServer.start(clusterd, config);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    clusterd.close();
+  }
+
+  private ApiClient client() {
+    return new ApiClient(server.url());
+  }
+
+  @Test
+  void everyProtectedRoute_withoutToken_is401() {
+    for (ApiClient.Answer a : List.of(client().get("/api/instances"), client().get("/api/tree"),
+        client().json("POST", "/api/clusters", "{\"name\":\"x\"}"), client().get("/metrics"),
+        client().get("/api/openapi.json"))) {
+      assertEquals(401, a.status(), a.raw());
+      assertEquals("NEED_AUTHENTICATION", a.i18n());
+    }
+    assertEquals(0, clusterd.clusters().size());
+  }
+
+  @Test
+  void wrongToken_is401_andHealthStaysPublic() {
+    assertEquals(401, client().bearer("nope-nope-nope").get("/api/instances").status());
+    assertEquals(200, client().get("/api/health").status());
+  }
+
+  @Test
+  void readToken_readsButCannotWrite() {
+    assertEquals(200, client().bearer(READER).get("/api/instances").status());
+    ApiClient.Answer w = client().bearer(READER).json("POST", "/api/clusters", "{\"name\":\"x\"}");
+    assertEquals(403, w.status());
+    assertEquals("FORBIDDEN", w.i18n());
+    assertEquals(0, clusterd.clusters().size());
+    assertEquals(201, client().bearer(ADMIN).json("POST", "/api/clusters", "{\"name\":\"x\"}").status());
+  }
+
+  @Test
+  void session_signInWithToken_authenticatesByCookie() {
+    ApiClient anonymous = client();
+    HttpResponse<String> r = anonymous.raw(HttpRequest.newBuilder(URI.create(server.url() + "/api/session"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + ADMIN + "\"}")));
+    assertEquals(200, r.statusCode(), r.body());
+    String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+    assertTrue(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"), setCookie);
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+    ApiClient browser = client().cookie(cookie);
+    assertEquals(201, browser.json("POST", "/api/clusters", "{\"name\":\"via cookie\"}").status());
+    assertEquals(200, browser.delete("/api/session").status());
+    assertEquals(401, browser.get("/api/instances").status());
+  }
+
+  @Test
+  void session_wrongToken_is401() {
+    ApiClient.Answer a = client().json("POST", "/api/session", "{\"token\":\"wrong-wrong\"}");
+    assertEquals(401, a.status());
+    assertEquals("NEED_AUTHENTICATION", a.i18n());
+  }
+
+  @Test
+  void selfRegistration_checksTheApiKey() {
+    String body = "{\"name\":\"self\",\"host\":\"mem://self\"}";
+    assertEquals("APIKEY_MISSING", client().json("POST", "/api/register", body).i18n());
+    ApiClient.Answer bad = client().json("POST", "/api/register?apikey=wrong", body);
+    assertEquals(401, bad.status());
+    assertEquals("APIKEY_INVALID", bad.i18n());
+    assertEquals(201, client().json("POST", "/api/register?apikey=register-key-1", body).status());
+    assertEquals(1, clusterd.instances().size());
+  }
+
+  @Test
+  void noTokens_refusesToBindBeyondLoopback() {
+    ServerConfig open = new ServerConfig("0.0.0.0", 0, List.of(), java.util.Optional.empty(), List.of(),
+        ServerConfig.DEFAULT_MAX_BODY, java.util.Optional.empty());
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterdServer.start(clusterd, open));
+    assertTrue(e.getMessage().contains("--token"), e.getMessage());
+  }
+}
