@@ -152,16 +152,17 @@ public final class Clusterd implements AutoCloseable {
       plan = Mutations.plan(m, registry);
       List<Mutations.Send> sends = Mutations.sends(m, registry, pendingSeq, clock.instant());
       Mutations.addPending(m, sends);
-      if (change instanceof Change.UnregisterInstance u) {
-        for (Long seq : dispatcher.forget(u.instance())) {
-          Mutations.deletePending(m, u.instance(), seq);
+      List<String> removed = removedInstances(change);
+      for (String gone : removed) {
+        for (Long seq : dispatcher.forget(gone)) {
+          Mutations.deletePending(m, gone, seq);
         }
       }
       commit(Mutations.storeChanges(m));
       registry.apply(m);
-      if (change instanceof Change.UnregisterInstance u) {
-        transports.release(u.instance());
-        drifts.remove(u.instance());
+      for (String gone : removed) {
+        transports.release(gone);
+        drifts.remove(gone);
       }
       for (Mutations.Send s : sends) {
         futures.add(dispatcher.submit(s.instance(), s.operation(), s.seq()));
@@ -183,6 +184,20 @@ public final class Clusterd implements AutoCloseable {
       }
       return new ChangeResult(node, plan, FanOutResult.of(List.copyOf(last.values())));
     });
+  }
+
+  /**
+   * The instances an accepted change removes from the registry: their undelivered writes must never reach a
+   * host again (nor a later instance that reuses the id), their transports are closed.
+   */
+  private List<String> removedInstances(Change change) {
+    if (change instanceof Change.UnregisterInstance u) {
+      return List.of(u.instance());
+    }
+    if (change instanceof Change.DeleteCluster d && d.cascade() == Cascade.DELETE) {
+      return registry.targets(d.cluster()).stream().map(Instance::id).toList();
+    }
+    return List.of();
   }
 
   private void commit(StoreChanges changes) {

@@ -62,22 +62,25 @@ final class ElektradInstance {
    * The session of a request: the known one for {@code cookie}, or a new one, with the client's id when it
    * sent one (as elektrad adopts it) or {@code newId}.
    */
-  Session session(Optional<String> cookie, String newId, long nowMillis) {
-    if (cookie.isPresent()) {
-      Session s = sessions.get(cookie.get());
-      if (s != null && nowMillis - s.lastUse < Session.MAX_AGE_MILLIS) {
-        s.lastUse = nowMillis;
-        return s;
-      }
-    }
+  Opened session(Optional<String> cookie, String newId, long nowMillis) {
     String id = cookie.filter(c -> !c.isEmpty()).orElse(newId);
-    Session s = new Session(id, nowMillis);
-    sessions.put(id, s);
-    if (sessionsCreated.incrementAndGet() % 1024 == 0) {
+    boolean[] created = {false};
+    Session s = sessions.compute(id, (key, old) -> {
+      if (old != null && nowMillis - old.lastUse < Session.MAX_AGE_MILLIS) {
+        old.lastUse = nowMillis;
+        return old;
+      }
+      created[0] = true;
+      return new Session(key, nowMillis);
+    });
+    if (created[0] && sessionsCreated.incrementAndGet() % 1024 == 0) {
       sessions.values().removeIf(old -> nowMillis - old.lastUse >= Session.MAX_AGE_MILLIS);
     }
-    return s;
+    return new Opened(s, created[0]);
   }
+
+  /** The session of a request and whether it was opened by it (then the answer sets the cookie). */
+  record Opened(Session session, boolean created) {}
 
   // --- routes ---
 

@@ -7,6 +7,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +24,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +100,8 @@ public final class ElektradServer implements AutoCloseable {
         http.setSendServerVersion(false);
       });
       config.jetty.modifyServletContextHandler(h -> h.getServletHandler().setDecodeAmbiguousURIs(true));
+      // Go writes "text/plain; charset=utf-8"; Jetty would write "text/plain;charset=utf-8"
+      config.jetty.modifyServer(server -> server.setHandler(new GoContentType(server.getHandler())));
       for (HandlerType type : HandlerType.values()) {
         if (type.isHttpMethod()) {
           config.routes.addHttpHandler(type, "*", this::handle);
@@ -276,9 +285,9 @@ public final class ElektradServer implements AutoCloseable {
     Optional<String> preload = queryParam(rawQuery, "preload");
     ElektradInstance instance = mount.getValue();
     Optional<String> cookie = Optional.ofNullable(ctx.cookie("session"));
-    Session session = instance.session(cookie, sessionIds.get(), clock.millis());
-    String setCookie = cookie.isPresent() && cookie.get().equals(session.id) ? null
-        : "session=" + session.id + "; Max-Age=3600; HttpOnly";
+    ElektradInstance.Opened opened = instance.session(cookie, sessionIds.get(), clock.millis());
+    Session session = opened.session();
+    String setCookie = opened.created() ? "session=" + session.id + "; Max-Age=3600; HttpOnly" : null;
     Duration wait = delay;
     CompletableFuture<Reply> answer;
     synchronized (session) {
@@ -440,6 +449,37 @@ public final class ElektradServer implements AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Writes the {@code Content-Type} as Go does ({@code text/plain; charset=utf-8}, with a space), which the
+   * servlet layer would normalize away; applied to the core response just before its first bytes go out.
+   */
+  private static final class GoContentType extends Handler.Wrapper {
+    GoContentType(Handler handler) {
+      super(handler);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      Response goStyle = new Response.Wrapper(request, response) {
+        private boolean fixed;
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback written) {
+          if (!fixed) {
+            fixed = true;
+            HttpFields.Mutable headers = getHeaders();
+            String type = headers.get(HttpHeader.CONTENT_TYPE);
+            if (type != null && type.contains(";charset=")) {
+              headers.put(HttpHeader.CONTENT_TYPE, type.replace(";charset=", "; charset="));
+            }
+          }
+          super.write(last, content, written);
+        }
+      };
+      return super.handle(request, goStyle, callback);
+    }
   }
 
   private static String normalizeBasePath(String basePath) {
