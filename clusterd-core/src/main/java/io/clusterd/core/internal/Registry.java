@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -47,16 +48,22 @@ import java.util.function.Supplier;
  */
 public final class Registry {
 
-  /** One node with its edges; clusters also hold their pins in Elektra order. */
+  /**
+   * One node with its edges; clusters also hold their pins in Elektra order. Children are kept in creation order
+   * ({@code created}), the order the store lists nodes in, so listings do not change across a reload.
+   */
   private static final class Entry {
     Node node;
     String parent;
-    final LinkedHashSet<String> children = new LinkedHashSet<>();
+    final long created;
+    final TreeSet<String> children;
     final TreeMap<KeyName, Pin> pins;
 
-    Entry(Node node, String parent) {
+    Entry(Node node, String parent, long created, Comparator<String> order) {
       this.node = node;
       this.parent = parent;
+      this.created = created;
+      this.children = new TreeSet<>(order);
       this.pins = node instanceof Cluster ? new TreeMap<>() : null;
     }
 
@@ -68,7 +75,9 @@ public final class Registry {
   private static final KeyName SYSTEM_ELEKTRA = KeyName.parse("system:/elektra");
 
   private final Map<String, Entry> nodes = new HashMap<>();
-  private final LinkedHashSet<String> topLevel = new LinkedHashSet<>();
+  private final Comparator<String> byCreation = Comparator.comparingLong(id -> nodes.get(id).created);
+  private final TreeSet<String> topLevel = new TreeSet<>(byCreation);
+  private long created;
   private final Map<Endpoint, String> byEndpoint = new HashMap<>();
   /** Key name to the clusters pinning it, for conflict checks that would otherwise walk whole subtrees. */
   private final Map<KeyName, Set<String>> pinners = new HashMap<>();
@@ -81,7 +90,7 @@ public final class Registry {
   /** Rebuilds the registry from what a store holds. */
   public void load(StoreSnapshot snapshot) {
     for (NodeRecord r : snapshot.nodes()) {
-      Entry e = new Entry(r.node(), r.parent().orElse(null));
+      Entry e = new Entry(r.node(), r.parent().orElse(null), created++, byCreation);
       nodes.put(r.id(), e);
       if (r.node() instanceof Instance i) {
         byEndpoint.put(i.endpoint(), i.id());
@@ -335,7 +344,7 @@ public final class Registry {
     ctx.history(instance.id(), "register-instance", Optional.empty(), Optional.empty(),
         Optional.of(instance.endpoint().toString()));
     ctx.m.edits.add(() -> {
-      nodes.put(instance.id(), new Entry(instance, null));
+      nodes.put(instance.id(), new Entry(instance, null, created++, byCreation));
       topLevel.add(instance.id());
       byEndpoint.put(instance.endpoint(), instance.id());
     });
@@ -421,7 +430,7 @@ public final class Registry {
     ctx.m.store.putNode(new NodeRecord(cluster, Optional.ofNullable(parent)));
     ctx.history(id, "create-cluster", Optional.empty(), Optional.empty(), Optional.of(cluster.name()));
     ctx.m.edits.add(() -> {
-      Entry e = new Entry(cluster, parent);
+      Entry e = new Entry(cluster, parent, created++, byCreation);
       nodes.put(id, e);
       if (parent == null) {
         topLevel.add(id);

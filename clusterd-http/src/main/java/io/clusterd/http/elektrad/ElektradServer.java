@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +75,8 @@ public final class ElektradServer implements AutoCloseable {
   private final Supplier<String> sessionIds;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
+  /** Runs delayed requests, so that the scheduler thread only keeps time. */
+  private final ExecutorService workers;
   private final AtomicLong requests = new AtomicLong();
   private final String urlHost;
   private volatile Duration delay;
@@ -88,6 +91,11 @@ public final class ElektradServer implements AutoCloseable {
     AtomicInteger count = new AtomicInteger();
     this.scheduler = Executors.newScheduledThreadPool(1, r -> {
       Thread t = new Thread(r, "elektrad-stand-in-delay-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.workers = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "elektrad-stand-in-worker-" + count.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
@@ -112,6 +120,7 @@ public final class ElektradServer implements AutoCloseable {
       app.start(b.bindHost, b.port);
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
+      workers.shutdownNow();
       throw e;
     }
   }
@@ -200,6 +209,7 @@ public final class ElektradServer implements AutoCloseable {
   public void stop() {
     app.stop();
     scheduler.shutdownNow();
+    workers.shutdown();
   }
 
   /** Same as {@link #stop()}. */
@@ -289,20 +299,24 @@ public final class ElektradServer implements AutoCloseable {
     Session session = opened.session();
     String setCookie = opened.created() ? "session=" + session.id + "; Max-Age=3600; HttpOnly" : null;
     Duration wait = delay;
-    CompletableFuture<Reply> answer;
+    // one request of a session at a time: each waits for the previous one (its tail) to finish
+    CompletableFuture<Reply> answer = new CompletableFuture<>();
+    CompletableFuture<?> previous;
     synchronized (session) {
-      answer = session.tail.handle((x, e) -> null)
-          .thenCompose(x -> delayed(wait))
-          .thenApply(x -> {
-            try {
-              return dispatch(instance, route, method, arg, preload, body, session);
-            } catch (RuntimeException e) {
-              LOG.warn("elektrad stand-in failed on {} {}", method, raw, e);
-              return Reply.empty(500);
-            }
-          });
+      previous = session.tail;
       session.tail = answer;
     }
+    previous.handle((x, e) -> null)
+        .thenCompose(x -> delayed(wait))
+        .thenApply(x -> {
+          try {
+            return dispatch(instance, route, method, arg, preload, body, session);
+          } catch (RuntimeException e) {
+            LOG.warn("elektrad stand-in failed on {} {}", method, raw, e);
+            return Reply.empty(500);
+          }
+        })
+        .whenComplete((reply, error) -> answer.complete(reply != null ? reply : Reply.empty(500)));
     ctx.future(() -> answer.thenAccept(reply -> write(ctx, reply, setCookie)));
   }
 
@@ -341,7 +355,7 @@ public final class ElektradServer implements AutoCloseable {
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     try {
-      scheduler.schedule(() -> done.complete(null), wait.toNanos(), TimeUnit.NANOSECONDS);
+      scheduler.schedule(() -> workers.execute(() -> done.complete(null)), wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RuntimeException e) {
       done.complete(null); // stopping: answer at once
     }

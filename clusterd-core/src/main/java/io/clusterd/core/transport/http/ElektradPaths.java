@@ -84,4 +84,62 @@ final class ElektradPaths {
     }
     return b.toString();
   }
+
+  /**
+   * An equivalent regular expression (RE2 and Java syntax) that elektrad's router lets through as one path
+   * tail: each {@code /} outside a character class becomes {@code [/]} and inside one {@code \/}, so no
+   * segment of the path is empty, {@code .} or {@code ..}; a whole expression {@code .} or {@code ..} is
+   * grouped.
+   */
+  static String slashSafeRegex(String regex) {
+    if (regex.equals(".") || regex.equals("..")) {
+      return "(?:" + regex + ")";
+    }
+    StringBuilder b = new StringBuilder(regex.length() + 8);
+    boolean inClass = false;
+    for (int i = 0; i < regex.length(); i++) {
+      char c = regex.charAt(i);
+      if (c == '\\' && i + 1 < regex.length() && regex.charAt(i + 1) == 'Q') {
+        // \Q...\E quotes literally: a slash inside is written outside the quote
+        int end = regex.indexOf("\\E", i + 2);
+        String quoted = regex.substring(i + 2, end < 0 ? regex.length() : end);
+        String slash = inClass ? "\\/" : "[/]";
+        b.append("\\Q").append(quoted.replace("/", "\\E" + slash + "\\Q")).append("\\E");
+        i = end < 0 ? regex.length() : end + 1;
+      } else if (inClass && c == '[' && i + 1 < regex.length() && regex.charAt(i + 1) == ':') {
+        // a POSIX class such as [:alpha:] inside a character class
+        int end = regex.indexOf(":]", i + 2);
+        int stop = end < 0 ? i : end + 1;
+        b.append(regex, i, stop + 1);
+        i = stop;
+      } else if (c == '\\' && i + 1 < regex.length()) {
+        char next = regex.charAt(++i);
+        if (next == '/') {
+          b.append(inClass ? "\\/" : "[/]");
+        } else {
+          b.append(c).append(next);
+        }
+      } else if (c == '/') {
+        b.append(inClass ? "\\/" : "[/]");
+      } else {
+        if (c == '[' && !inClass) {
+          inClass = true;
+          b.append(c);
+          // a ']' right after '[' or '[^' is a literal member of the class
+          if (i + 1 < regex.length() && regex.charAt(i + 1) == '^') {
+            b.append(regex.charAt(++i));
+          }
+          if (i + 1 < regex.length() && regex.charAt(i + 1) == ']') {
+            b.append(regex.charAt(++i));
+          }
+          continue;
+        }
+        if (c == ']' && inClass) {
+          inClass = false;
+        }
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
 }

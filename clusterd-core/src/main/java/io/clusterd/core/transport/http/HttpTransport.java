@@ -223,10 +223,9 @@ final class HttpTransport implements Transport {
         throw new ClusterdException(ErrorCode.INVALID_BODY,
             "invalid regular expression '" + regex + "': " + e.getDescription(), Map.of("regex", regex), e);
       }
-      String path = ElektradPaths.forText("/kdbFind", regex).orElseThrow(() -> ClusterdException.of(
-          ErrorCode.INVALID_BODY, "elektrad cannot receive the regular expression '" + regex
-              + "': it goes into the URL path, where '//', '/./', '/../' or a trailing '/.' make elektrad's"
-              + " router redirect; write '/' as '[/]' there", Map.of("regex", regex)));
+      String path = ElektradPaths.forText("/kdbFind", ElektradPaths.slashSafeRegex(regex)).orElseThrow(
+          () -> ClusterdException.of(ErrorCode.INVALID_BODY, "elektrad cannot receive the regular expression '"
+              + regex + "' in its URL path", Map.of("regex", regex)));
       return exchange("GET", path, null, "GET /kdbFind/" + regex).thenApply(a -> json(a, ElektradJson::strings));
     });
   }
