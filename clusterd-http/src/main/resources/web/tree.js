@@ -1,66 +1,194 @@
-// The forest view: clusters nested to any depth with their instances and status; selecting a node shows
-// its pins (cluster) or its effective pins with the locking cluster (instance). Uses only the public REST API.
-const treeEl = document.getElementById('tree');
-const detailEl = document.getElementById('detail');
+// The forest: clusters nested to any depth with their instances, each with its status and last-seen time.
+// Collapse/expand (kept in localStorage), search by name, an actions menu per node and drag and drop to move.
+import { h, badge, relTime, popupMenu } from './ui.js';
 
-async function api(path) {
-  const res = await fetch(path, { credentials: 'same-origin' });
-  const body = await res.json();
-  if (body.error) throw new Error(body.error.message);
-  return body;
-}
+const EXPANDED_KEY = 'clusterd.collapsed';
 
-function text(tag, content, cls) {
-  const el = document.createElement(tag);
-  el.textContent = content;
-  if (cls) el.className = cls;
-  return el;
-}
-
-function renderNode(node) {
-  const li = document.createElement('li');
-  const button = text('button', (node.type === 'cluster' ? '\u25B8 ' : '') + node.name, 'node');
-  button.addEventListener('click', () => showDetail(node));
-  li.append(button);
-  if (node.type === 'instance') li.append(text('span', node.status, 'status ' + node.status));
-  if (node.children && node.children.length) {
-    const ul = document.createElement('ul');
-    node.children.forEach(child => ul.append(renderNode(child)));
-    li.append(ul);
+/** An index over GET /api/tree: nodes by id, parents, names. */
+export class Forest {
+  constructor(roots) {
+    this.roots = roots;
+    this.byId = new Map();
+    const walk = (n, parent) => {
+      this.byId.set(n.id, n);
+      n.parent = parent ? parent.id : null;
+      (n.children || []).forEach(c => walk(c, n));
+    };
+    roots.forEach(r => walk(r, null));
   }
-  return li;
-}
 
-async function showDetail(node) {
-  detailEl.replaceChildren(text('h2', node.name + ' (' + node.type + ' ' + node.id + ')'));
-  try {
-    const rows = node.type === 'cluster'
-      ? (await api('/api/clusters/' + encodeURIComponent(node.id) + '/kdb/user%3A')).pins
-      : await api('/api/instances/' + encodeURIComponent(node.id) + '/pins');
-    const table = document.createElement('table');
-    table.append(headerRow(['key', 'value', node.type === 'cluster' ? '' : 'locked by']));
-    rows.forEach(p => table.append(headerRow([p.key, p.value, p.lockedBy || ''], 'td')));
-    detailEl.append(text('h3', node.type === 'cluster' ? 'Pinned keys' : 'Effective pins'), table);
-  } catch (e) {
-    detailEl.append(text('p', e.message, 'error'));
+  get(id) { return this.byId.get(id); }
+
+  name(id) { const n = this.byId.get(id); return n ? n.name : id; }
+
+  /** The ids from the root down to (not including) id. */
+  ancestors(id) {
+    const out = [];
+    for (let n = this.get(id); n && n.parent; n = this.get(n.parent)) out.unshift(n.parent);
+    return out;
   }
-}
 
-function headerRow(cells, tag = 'th') {
-  const tr = document.createElement('tr');
-  cells.forEach(c => tr.append(text(tag, c)));
-  return tr;
-}
+  /** Every instance at or below a node. */
+  instancesBelow(id) {
+    const n = this.get(id);
+    if (!n) return [];
+    if (n.type === 'instance') return [n];
+    return (n.children || []).flatMap(c => this.instancesBelow(c.id));
+  }
 
-async function load() {
-  try {
-    const { tree } = await api('/api/tree');
-    const ul = document.createElement('ul');
-    tree.forEach(n => ul.append(renderNode(n)));
-    treeEl.replaceChildren(ul);
-  } catch (e) {
-    treeEl.replaceChildren(text('p', e.message, 'error'));
+  clusters() { return [...this.byId.values()].filter(n => n.type === 'cluster'); }
+
+  /** Whether id is node or somewhere below it. */
+  isAtOrBelow(id, node) {
+    for (let n = this.get(id); n; n = this.get(n.parent)) if (n.id === node) return true;
+    return false;
+  }
+
+  counts() {
+    const c = { instances: 0, clusters: 0, status: {} };
+    for (const n of this.byId.values()) {
+      if (n.type === 'cluster') c.clusters++;
+      else { c.instances++; c.status[n.status] = (c.status[n.status] || 0) + 1; }
+    }
+    return c;
   }
 }
 
-load();
+const ORDER = ['unreachable', 'drifted', 'pending', 'unknown', 'in-sync'];
+
+/** The worst status of the instances below a cluster (for its row), or null when it has none. */
+export function worstStatus(instances) {
+  const seen = new Set(instances.map(i => i.status));
+  return ORDER.find(s => seen.has(s)) || null;
+}
+
+/**
+ * The forest view in el. handlers: select(node), actions(node) -> menu items, move(nodeId, targetClusterId|null).
+ */
+export class ForestView {
+  constructor(el, handlers) {
+    this.el = el;
+    this.handlers = handlers;
+    this.collapsed = new Set(JSON.parse(localStorage.getItem(EXPANDED_KEY) || '[]'));
+    this.filter = '';
+    this.selected = null;
+    this.forest = new Forest([]);
+    this.dragged = null;
+  }
+
+  setFilter(text) {
+    this.filter = text.trim().toLowerCase();
+    this.render();
+  }
+
+  select(id) {
+    this.selected = id;
+    if (id) this.forest.ancestors(id).forEach(a => this.collapsed.delete(a));
+    this.render();
+  }
+
+  update(forest) {
+    this.forest = forest;
+    this.render();
+  }
+
+  setAll(expanded) {
+    this.collapsed = expanded ? new Set() : new Set(this.forest.clusters().map(c => c.id));
+    this.save();
+    this.render();
+  }
+
+  save() {
+    localStorage.setItem(EXPANDED_KEY, JSON.stringify([...this.collapsed]));
+  }
+
+  matches(n) {
+    return !this.filter || n.name.toLowerCase().includes(this.filter) || n.id.toLowerCase().includes(this.filter);
+  }
+
+  /** Whether n or something below it matches the search. */
+  visible(n) {
+    return this.matches(n) || (n.children || []).some(c => this.visible(c));
+  }
+
+  render() {
+    const focusedId = this.el.contains(document.activeElement) ? document.activeElement.closest('[data-id]')?.dataset.id : null;
+    const focusedRole = document.activeElement?.dataset?.role;
+    const roots = this.forest.roots.filter(n => this.visible(n));
+    const list = h('ul', { class: 'forest', role: 'list' }, roots.map(n => this.renderNode(n)));
+    const empty = roots.length === 0
+      ? h('p', { class: 'muted' }, this.filter ? `Nothing matches "${this.filter}".` : 'No instances or clusters yet.') : null;
+    const topDrop = h('div', { class: 'drop-top', 'data-drop': '', text: 'Drop here to move to the top level' });
+    this.dropTarget(topDrop, null);
+    this.el.replaceChildren(list, empty || '', topDrop);
+    if (focusedId) {
+      const again = this.el.querySelector(`[data-id="${CSS.escape(focusedId)}"] > .row [data-role="${focusedRole}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  renderNode(n) {
+    const isCluster = n.type === 'cluster';
+    const kids = (n.children || []).filter(c => this.visible(c));
+    const open = isCluster && (!this.collapsed.has(n.id) || (this.filter && kids.length > 0));
+    const row = h('div', { class: 'row' + (this.selected === n.id ? ' selected' : ''), draggable: 'true' });
+    if (isCluster) {
+      row.append(h('button', { class: 'twisty', 'data-role': 'twisty', 'aria-expanded': String(open),
+        'aria-label': (open ? 'Collapse ' : 'Expand ') + n.name, disabled: (n.children || []).length === 0,
+        onclick: () => { open ? this.collapsed.add(n.id) : this.collapsed.delete(n.id); this.save(); this.render(); } },
+      open ? '\u25be' : '\u25b8'));
+    } else {
+      row.append(h('span', { class: 'twisty-space', 'aria-hidden': 'true' }));
+    }
+    const below = isCluster ? this.forest.instancesBelow(n.id) : [];
+    row.append(h('button', { class: 'name' + (this.matches(n) && this.filter ? ' match' : ''), 'data-role': 'name',
+      'aria-current': this.selected === n.id ? 'true' : undefined,
+      title: isCluster ? `cluster ${n.id}` : `instance ${n.id} at ${n.host}`,
+      onclick: () => this.handlers.select(n) },
+    h('span', { class: 'kind ' + n.type, 'aria-hidden': 'true' }, isCluster ? '\u25a3' : '\u25cf'),
+    h('span', { class: 'label' }, n.name)));
+    if (isCluster) {
+      const worst = worstStatus(below);
+      row.append(h('span', { class: 'meta' }, `${below.length} instance${below.length === 1 ? '' : 's'}`));
+      if (worst && worst !== 'in-sync') row.append(badge(worst, 'worst status below this cluster'));
+    } else {
+      row.append(badge(n.status, n.statusDetail || undefined),
+        h('time', { class: 'meta', datetime: n.lastSeen || '', title: n.lastSeen ? 'last seen ' + n.lastSeen : 'not seen yet' },
+          relTime(n.lastSeen)));
+    }
+    row.append(h('button', { class: 'more', 'data-role': 'more', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
+      'aria-label': 'Actions for ' + n.name, onclick: e => popupMenu(e.currentTarget, this.handlers.actions(n)) }, '\u22ef'));
+    row.addEventListener('dragstart', e => {
+      this.dragged = n.id;
+      e.dataTransfer.setData('text/x-clusterd-node', n.id);
+      e.dataTransfer.setData('text/plain', n.id);
+      e.dataTransfer.effectAllowed = 'move';
+      this.el.classList.add('dragging');
+    });
+    row.addEventListener('dragend', () => { this.dragged = null; this.el.classList.remove('dragging'); });
+    if (isCluster) this.dropTarget(row, n.id);
+    const li = h('li', { 'data-id': n.id, class: n.type }, row);
+    if (open && kids.length) li.append(h('ul', { role: 'list' }, kids.map(c => this.renderNode(c))));
+    return li;
+  }
+
+  /** Makes el accept dropped nodes, moving them under cluster target (null: top level). */
+  dropTarget(el, target) {
+    const allowed = () => this.dragged && this.dragged !== target
+      && !(target && this.forest.isAtOrBelow(target, this.dragged))
+      && (this.forest.get(this.dragged)?.parent ?? null) !== target;
+    el.addEventListener('dragover', e => {
+      if (allowed()) { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; el.classList.add('drop-ok'); }
+    });
+    el.addEventListener('dragleave', () => el.classList.remove('drop-ok'));
+    el.addEventListener('drop', e => {
+      e.preventDefault();
+      el.classList.remove('drop-ok');
+      const id = e.dataTransfer.getData('text/x-clusterd-node') || this.dragged;
+      this.dragged = id;
+      if (allowed()) this.handlers.move(id, target);
+      this.dragged = null;
+      this.el.classList.remove('dragging');
+    });
+  }
+}

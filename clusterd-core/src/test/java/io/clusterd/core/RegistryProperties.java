@@ -77,14 +77,10 @@ class RegistryProperties {
 
   @Property(tries = 200)
   @StatisticsReport(label = "outcome", format = Histogram.class)
+  @StatisticsReport(label = "deepest tree", format = Histogram.class)
   void anySequence_matchesTheModelAndKeepsTheInvariants(@ForAll("chains") ActionChain<World> chain) {
     World w = chain.run();
-    if (System.getenv("DUMP_CHAINS") != null) {
-      for (int i = 0; i < w.log.size(); i++) {
-        System.out.println("STEP " + w.log.get(i) + " -> " + w.outcomes.get(i));
-      }
-      System.out.println("END");
-    }
+    Statistics.label("deepest tree").collect(Math.min(w.maxDepth, 4));
     for (Set<ErrorCode> outcome : w.outcomes) {
       if (outcome.isEmpty()) {
         Statistics.label("outcome").collect("accepted");
@@ -97,8 +93,12 @@ class RegistryProperties {
       for (ErrorCode code : List.of(ErrorCode.CYCLE, ErrorCode.ALREADY_IN_CLUSTER, ErrorCode.KEY_LOCKED,
           ErrorCode.KEY_PINNED_BELOW, ErrorCode.CLUSTER_NOT_EMPTY, ErrorCode.HOST_DOES_ALREADY_EXIST,
           ErrorCode.NAMESPACE_NOT_WRITABLE, ErrorCode.ID_ALREADY_EXISTS)) {
-        c.check(code.name()).count(n -> n > 10);
+        c.check(code.name()).count(n -> n > 3);
       }
+    });
+    Statistics.label("deepest tree").coverage(c -> {
+      c.checkQuery(values -> (Integer) values.get(0) >= 3).percentage(p -> p > 30);
+      c.check(4).percentage(p -> p >= 2);
     });
 
     // the registry reloads from its store as it was (a second facade over the same store)
@@ -179,7 +179,15 @@ class RegistryProperties {
     Arbitrary<String> instance = mostlyFrom(m.hosts.keySet().stream().sorted().toList(), any);
     Arbitrary<String> node = mostlyFrom(m.allNodes().stream().sorted().toList(), any);
     Arbitrary<String> fresh = mostlyFrom(IDS.stream().filter(id -> !m.exists(id)).toList(), any);
-    Arbitrary<String> maybeCluster = m.clusters.isEmpty() ? Arbitraries.just(null) : cluster.injectNull(0.25);
+    // new parents favour deep clusters, so that trees of four and more levels are common
+    List<String> byDepth = new ArrayList<>();
+    for (String c : m.clusters.stream().sorted().toList()) {
+      for (int i = 0; i <= 2 * m.ancestors(c).size(); i++) {
+        byDepth.add(c);
+      }
+    }
+    Arbitrary<String> parent = mostlyFrom(byDepth, any);
+    Arbitrary<String> maybeCluster = m.clusters.isEmpty() ? Arbitraries.just(null) : parent.injectNull(0.2);
     boolean small = m.allNodes().size() < 4;
     Arbitrary<String> key = Arbitraries.frequencyOf(
         Tuple.of(8, Arbitraries.of(KEYS.subList(0, 3))), Tuple.of(1, Arbitraries.just("/a")));
@@ -189,7 +197,7 @@ class RegistryProperties {
         Tuple.of(small ? 6 : 3, Combinators.combine(fresh, Arbitraries.of(HOSTS)).as(Register::new)),
         Tuple.of(1, instance.map(Unregister::new)),
         Tuple.of(small ? 10 : 4, Combinators.combine(fresh, maybeCluster, node.list().ofMaxSize(2)).as(Create::new)),
-        Tuple.of(5, Combinators.combine(cluster, node, force).as(Attach::new)),
+        Tuple.of(5, Combinators.combine(parent, node, force).as(Attach::new)),
         Tuple.of(4, Combinators.combine(node, maybeCluster, force).as(Move::new)),
         Tuple.of(2, Combinators.combine(cluster, node).as(Detach::new)),
         Tuple.of(2, Combinators.combine(cluster, Arbitraries.of(Cascade.class)).as(Delete::new)),
@@ -300,6 +308,8 @@ class RegistryProperties {
     final Model model = new Model();
     final List<Op> log = new ArrayList<>();
     final List<Set<ErrorCode>> outcomes = new ArrayList<>();
+    /** Most levels of nodes seen at once (a top-level node alone: 1). */
+    int maxDepth;
 
     void step(Op op) {
       Set<ErrorCode> predicted = model.apply(op);
@@ -309,6 +319,9 @@ class RegistryProperties {
       assertEquals(predicted, actual, "conflicts of " + op);
       assertEquals(List.of(), clusterd.checkInvariants(), "invariants after " + op);
       model.assertMatches(clusterd, op);
+      for (String n : model.allNodes()) {
+        maxDepth = Math.max(maxDepth, model.ancestors(n).size() + 1);
+      }
     }
 
     @Override

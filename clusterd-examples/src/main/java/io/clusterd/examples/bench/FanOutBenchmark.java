@@ -1,0 +1,83 @@
+package io.clusterd.examples.bench;
+
+import io.clusterd.FanOutResult;
+import io.clusterd.KeyName;
+import io.clusterd.core.ClusterSpec;
+import io.clusterd.core.Clusterd;
+import io.clusterd.core.InstanceSpec;
+import io.clusterd.core.store.sqlite.SqliteStore;
+import io.clusterd.core.transport.mem.KeyDatabase;
+import io.clusterd.http.elektrad.ElektradServer;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Cluster writes fanned out to N = 1, 10, 100, 1000 instances served by one stand-in elektrad (each instance a
+ * base path) with an instance-side delay of 0 or 20 ms, through the real HTTP transport and the SQLite store.
+ * Compared in the same run with sequential dispatch (a bound of one request in flight) and with a write to a
+ * single instance.
+ */
+final class FanOutBenchmark {
+  private FanOutBenchmark() { }
+
+  record Result(Samples latency, double writesPerSecond) { }
+
+  static void run(PrintStream out) throws Exception {
+    out.println("== fan-out: cluster write to N instances (one stand-in server, base path per instance) ==");
+    out.printf("%6s %6s %10s %10s %14s %12s %12s%n", "d(ms)", "N", "p50(ms)", "p99(ms)", "writes/s", "vs seq p50",
+        "vs N=1 p50");
+    for (int delay : new int[] {0, 20}) {
+      Result single = measure(1, delay, 256, 40);
+      for (int n : new int[] {1, 10, 100, 1000}) {
+        int writes = n >= 1000 ? 15 : n >= 100 ? 30 : 50;
+        Result bounded = measure(n, delay, 256, writes);
+        Result sequential = measure(n, delay, 1, delay > 0 && n >= 100 ? 2 : n >= 1000 ? 3 : 10);
+        out.printf("%6d %6d %10.1f %10.1f %14.0f %11.2fx %11.2fx%n", delay, n, bounded.latency.p50Millis(),
+            bounded.latency.p99Millis(), bounded.writesPerSecond,
+            sequential.latency.p50Millis() / bounded.latency.p50Millis(),
+            bounded.latency.p50Millis() / single.latency.p50Millis());
+      }
+    }
+    out.println("(vs seq: how many times faster than one-at-a-time dispatch; vs N=1: latency relative to one instance)");
+    out.println();
+  }
+
+  static Result measure(int n, int delayMs, int maxInFlight, int writes) throws Exception {
+    ElektradServer.Builder b = ElektradServer.builder().bindHost("127.0.0.1").port(0)
+        .delay(Duration.ofMillis(delayMs));
+    for (int i = 0; i < n; i++) {
+      b.mount("/i/" + i, new KeyDatabase());
+    }
+    ElektradServer server = b.start();
+    var dir = Files.createTempDirectory("clusterd-fanout");
+    try (Clusterd clusterd = Clusterd.builder().store(SqliteStore.open(dir))
+        .discoverTransports(FanOutBenchmark.class.getClassLoader())
+        .maxInFlight(maxInFlight).reconcileEvery(Duration.ZERO).build()) {
+      List<String> members = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        clusterd.registerInstance(InstanceSpec.of("i" + i, server.url("/i/" + i).toString()).withId("i" + i));
+        members.add("i" + i);
+      }
+      clusterd.createCluster(ClusterSpec.of("bench").withId("bench").withMembers(members));
+      KeyName key = KeyName.parse("user:/bench/value");
+      clusterd.pin("bench", key, "warm-up");
+      Samples s = new Samples();
+      long start = System.nanoTime();
+      for (int w = 0; w < writes; w++) {
+        long t = System.nanoTime();
+        FanOutResult r = clusterd.pin("bench", key, "v" + w);
+        s.add(System.nanoTime() - t);
+        if (r.status() != 200) {
+          throw new IllegalStateException("fan-out failed: " + r.summary());
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new Result(s, (double) n * writes / seconds);
+    } finally {
+      server.close();
+    }
+  }
+}
