@@ -53,7 +53,9 @@ final class FanOutBenchmark {
     }
     ElektradServer server = b.start();
     var dir = Files.createTempDirectory("clusterd-fanout");
-    try (Clusterd clusterd = Clusterd.builder().store(SqliteStore.open(dir))
+    var store = Boolean.getBoolean("bench.memory") ? new io.clusterd.core.store.memory.MemoryStore()
+        : SqliteStore.open(dir);
+    try (Clusterd clusterd = Clusterd.builder().store(store)
         .discoverTransports(FanOutBenchmark.class.getClassLoader())
         .maxInFlight(maxInFlight).reconcileEvery(Duration.ZERO).build()) {
       List<String> members = new ArrayList<>();
