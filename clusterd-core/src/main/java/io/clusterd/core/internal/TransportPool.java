@@ -49,6 +49,11 @@ public final class TransportPool implements AutoCloseable {
 
   /** The transport of an instance, created on first use and recreated when its endpoint changed. */
   public Transport transport(Instance instance) {
+    Held current = held.get(instance.id());
+    if (current != null && current.instance.endpoint().equals(instance.endpoint())
+        && current.instance.transport().equals(instance.transport())) {
+      return current.transport; // the common case, without taking the map's bin lock
+    }
     Held h = held.compute(instance.id(), (id, old) -> {
       if (old != null && old.instance.endpoint().equals(instance.endpoint())
           && old.instance.transport().equals(instance.transport())) {
