@@ -844,6 +844,52 @@ class ConflictRulesTest {
     }
   }
 
+  // ------------------------------------------------------------------------------------------- pin moves
+
+  @Nested
+  class ClusterKeyMoveAndCopy {
+
+    @Test
+    void moveClusterKey_targetLockedAbove_keyLocked() {
+      pin("rack-2", KeyName.parse("user:/tmp/port"), "1");
+
+      ClusterdException e = refused(new Change.WriteCluster("rack-2",
+          KeyOperation.move(KeyName.parse("user:/tmp"), KeyName.parse("user:/app")), false));
+
+      assertEquals(Set.of(lockedBy(APP_LOG, "eu-a"), lockedBy(APP_PORT, "root")), details(e));
+    }
+
+    @Test
+    void moveClusterKey_ontoItsOwnAncestor_registryStoreAndHostsAgree() {
+      cluster("solo", null);
+      instance("solo-1", "solo");
+      pin("solo", KeyName.parse("user:/a/b/b/x"), "1");
+      pin("solo", KeyName.parse("user:/a/b/x"), "2");
+
+      ok(new Change.WriteCluster("solo",
+          KeyOperation.move(KeyName.parse("user:/a/b"), KeyName.parse("user:/a")), false));
+
+      List<Pin> expected = List.of(Pin.of(KeyName.parse("user:/a/b/x"), "1"), Pin.of(KeyName.parse("user:/a/x"), "2"));
+      assertEquals(expected, clusterd.pins("solo"));
+      assertEquals(Optional.of("1"), hostValue("solo-1", KeyName.parse("user:/a/b/x")));
+      assertEquals(Optional.of("2"), hostValue("solo-1", KeyName.parse("user:/a/x")));
+      List<Pin> stored = store.load().pins().stream().filter(p -> p.cluster().equals("solo"))
+          .map(StoreChanges.PinRecord::pin).sorted((a, b) -> a.key().compareTo(b.key())).toList();
+      assertEquals(expected, stored);
+    }
+
+    @Test
+    void copyClusterKey_subtree_pinsCopiedAndSent() {
+      ok(new Change.WriteCluster("rack-1",
+          KeyOperation.copy(KeyName.parse("user:/db"), KeyName.parse("user:/db2")), false));
+
+      assertEquals(List.of(Pin.of(DB_HOST, "db-eu-1"), Pin.of(KeyName.parse("user:/db2/host"), "db-eu-1")),
+          clusterd.pins("rack-1"));
+      assertEquals(Optional.of("db-eu-1"), hostValue("web-2", KeyName.parse("user:/db2/host")));
+      assertEquals(Optional.of("rack-1"), clusterd.lockOf("web-2", KeyName.parse("user:/db2/host")));
+    }
+  }
+
   // ------------------------------------------------------------------------------------------- fan-out
 
   @Nested

@@ -663,7 +663,6 @@ class RegistryProperties {
         }
         assertEquals(pins.get(c), actual, "pins of " + c + when);
       }
-      assertTrue(clusterd.parentOf("nobody").isEmpty());
     }
 
     private static void collect(List<Node> nodes, String parentId, Map<String, String> parents,

@@ -502,8 +502,25 @@ public final class Registry {
         }
       }
     }
-    ctx.history(id, "delete-cluster", Optional.empty(), Optional.of(e.node.name()),
-        Optional.of("cascade=" + cascade.name().toLowerCase(java.util.Locale.ROOT)));
+    Optional<String> how = Optional.of("cascade=" + cascade.name().toLowerCase(java.util.Locale.ROOT));
+    ctx.history(id, "delete-cluster", Optional.empty(), Optional.of(e.node.name()), how);
+    // every node the deletion moves or removes gets its own entry, so its per-node history tells why
+    if (cascade == Cascade.DELETE) {
+      for (String r : removed.subList(1, removed.size())) {
+        Node gone = nodes.get(r).node;
+        if (gone instanceof Instance i) {
+          ctx.history(r, "unregister-instance", Optional.empty(), Optional.of(i.endpoint().toString()),
+              Optional.empty());
+        } else {
+          ctx.history(r, "delete-cluster", Optional.empty(), Optional.of(gone.name()), how);
+        }
+      }
+    } else {
+      for (String child : e.children) {
+        ctx.history(child, parent == null ? "detach" : "move", Optional.empty(), Optional.of(id),
+            Optional.ofNullable(parent));
+      }
+    }
     List<String> children = List.copyOf(e.children);
     ctx.m.edits.add(() -> {
       if (cascade != Cascade.DELETE) {
@@ -779,14 +796,16 @@ public final class Registry {
           ctx.m.store.deletePin(clusterId, k);
           ctx.m.edits.add(() -> removePin(clusterId, k));
         }
-        for (int i = 0; i < sources.size(); i++) {
-          Pin src = pins.get(sources.get(i));
-          Pin dst = new Pin(moved.get(i), src.value(), src.meta());
-          if (op.kind() == KeyOperation.Kind.MOVE) {
-            KeyName k = sources.get(i);
+        // every removal before every addition, as the store applies a batch: a moved key may land on a source
+        if (op.kind() == KeyOperation.Kind.MOVE) {
+          for (KeyName k : sources) {
             ctx.m.store.deletePin(clusterId, k);
             ctx.m.edits.add(() -> removePin(clusterId, k));
           }
+        }
+        for (int i = 0; i < sources.size(); i++) {
+          Pin src = pins.get(sources.get(i));
+          Pin dst = new Pin(moved.get(i), src.value(), src.meta());
           ctx.m.store.putPin(clusterId, dst);
           ctx.m.edits.add(() -> addPin(clusterId, dst));
         }
