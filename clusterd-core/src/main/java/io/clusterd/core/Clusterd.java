@@ -151,16 +151,13 @@ public final class Clusterd implements AutoCloseable {
       Mutations.refuseIfConflicting(m);
       plan = Mutations.plan(m, registry);
       List<Mutations.Send> sends = Mutations.sends(m, registry, pendingSeq, clock.instant());
-      Mutations.addPending(m, sends);
+      Mutations.addPending(m, sends, clock.instant());
       List<String> removed = removedInstances(change);
-      for (String gone : removed) {
-        for (Long seq : dispatcher.forget(gone)) {
-          Mutations.deletePending(m, gone, seq);
-        }
-      }
+      // the store drops a removed instance's pending rows with its node, in the same transaction
       commit(Mutations.storeChanges(m));
       registry.apply(m);
       for (String gone : removed) {
+        dispatcher.forget(gone);
         transports.release(gone);
         drifts.remove(gone);
       }

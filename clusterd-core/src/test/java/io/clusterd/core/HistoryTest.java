@@ -125,6 +125,12 @@ class HistoryTest {
     expect("carol", "prod", "pin", PORT.toString(), null, "80");
     apply(7, "carol", new Change.WriteCluster("prod", KeyOperation.set(PORT, "8080"), false));
     expect("carol", "prod", "pin", PORT.toString(), "80", "8080");
+    apply(7, "carol", new Change.WriteCluster("prod", KeyOperation.setMeta(PORT, "check/type", "long"), false));
+    expect("carol", "prod", "set-meta", PORT.toString(), null, "check/type=long");
+    apply(7, "carol", new Change.WriteCluster("prod", KeyOperation.setMeta(PORT, "check/type", "short"), false));
+    expect("carol", "prod", "set-meta", PORT.toString(), "check/type=long", "check/type=short");
+    apply(7, "carol", new Change.WriteCluster("prod", KeyOperation.deleteMeta(PORT, "check/type"), false));
+    expect("carol", "prod", "delete-meta", PORT.toString(), "check/type=short", null);
     apply(8, "carol", new Change.WriteCluster("eu", KeyOperation.set(KeyName.parse("user:/eu/x"), "1"), false));
     expect("carol", "eu", "pin", "user:/eu/x", null, "1");
     apply(9, "dave", new Change.WriteCluster("prod", KeyOperation.set(KeyName.parse("user:/eu/x"), "2"), true));

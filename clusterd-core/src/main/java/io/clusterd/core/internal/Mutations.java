@@ -47,16 +47,12 @@ public final class Mutations {
     return out;
   }
 
-  public static void addPending(Mutation m, List<Send> sends) {
+  public static void addPending(Mutation m, List<Send> sends, Instant now) {
     for (Send s : sends) {
       if (s.seq() > 0) {
-        m.store.putPending(new PendingDelivery(s.instance().id(), s.seq(), s.operation(), Instant.now(), ""));
+        m.store.putPending(new PendingDelivery(s.instance().id(), s.seq(), s.operation(), now, ""));
       }
     }
-  }
-
-  public static void deletePending(Mutation m, String instance, long seq) {
-    m.store.deletePending(instance, seq);
   }
 
   public static StoreChanges storeChanges(Mutation m) {

@@ -753,7 +753,15 @@ public final class Registry {
           meta.remove(op.metaName().orElseThrow());
         }
         Pin pin = new Pin(key, old == null ? "" : old.value(), meta);
-        putPin(ctx, clusterId, pin, old, op.kind().label());
+        // history of a metadata change names the metakey: old and new are written "name=value"
+        String metaName = op.metaName().orElseThrow();
+        Optional<String> before = old == null || !old.meta().containsKey(metaName) ? Optional.empty()
+            : Optional.of(metaName + "=" + old.meta().get(metaName));
+        Optional<String> after = op.kind() == KeyOperation.Kind.SET_META
+            ? Optional.of(metaName + "=" + op.value().orElseThrow()) : Optional.empty();
+        ctx.m.store.putPin(clusterId, pin);
+        ctx.history(clusterId, op.kind().label(), Optional.of(key.toString()), before, after);
+        ctx.m.edits.add(() -> addPin(clusterId, pin));
       }
       case DELETE -> {
         List<KeyName> removed = subtreeKeys(pins, key);
