@@ -1,0 +1,214 @@
+package io.clusterd.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.ErrorCode;
+import io.clusterd.FanOutResult;
+import io.clusterd.InstanceOutcome;
+import io.clusterd.InstanceState;
+import io.clusterd.InstanceVersion;
+import io.clusterd.KeyName;
+import io.clusterd.KeyOperation;
+import io.clusterd.LookupResult;
+import io.clusterd.core.store.sqlite.SqliteStore;
+import io.clusterd.core.transport.mem.KeyDatabase;
+import io.clusterd.core.transport.mem.MemTransportFactory;
+import io.clusterd.spi.Transport;
+import io.clusterd.spi.TransportConfig;
+import io.clusterd.spi.TransportFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Delivery to instances: retries, order, pending writes that survive a restart. */
+class DispatchTest {
+  private static final KeyName KEY = KeyName.parse("user:/app/x");
+
+  @TempDir
+  Path dir;
+
+  /**
+   * A fake host (scheme {@code flaky}) over a real in-memory key database that answers the first {@code failures}
+   * requests of each instance with an instance-side 503, and counts every attempt.
+   */
+  static final class FlakyFactory implements TransportFactory {
+    final Map<String, KeyDatabase> dbs = new ConcurrentHashMap<>();
+    final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    volatile int failures;
+
+    @Override
+    public Set<String> schemes() {
+      return Set.of("flaky");
+    }
+
+    @Override
+    public Transport create(TransportConfig config) {
+      String name = config.endpoint().host();
+      KeyDatabase db = dbs.computeIfAbsent(name, n -> new KeyDatabase());
+      AtomicInteger count = attempts.computeIfAbsent(name, n -> new AtomicInteger());
+      return new Transport() {
+        private <T> CompletableFuture<T> attempt(java.util.function.Supplier<T> op) {
+          if (count.incrementAndGet() <= failures) {
+            return CompletableFuture.failedFuture(ClusterdException.of(ErrorCode.INSTANCE_ERROR,
+                "flaky host " + name + " answered 503", Map.of("status", 503)));
+          }
+          return CompletableFuture.completedFuture(op.get());
+        }
+
+        @Override
+        public CompletableFuture<InstanceVersion> version() {
+          return attempt(db::version);
+        }
+
+        @Override
+        public CompletableFuture<LookupResult> lookup(KeyName key, int preload) {
+          return attempt(() -> db.lookup(key, preload));
+        }
+
+        @Override
+        public CompletableFuture<Void> set(KeyName key, String value) {
+          return attempt(() -> {
+            db.set(key, value);
+            return null;
+          });
+        }
+
+        @Override
+        public CompletableFuture<Void> delete(KeyName key) {
+          return attempt(() -> {
+            db.delete(key);
+            return null;
+          });
+        }
+
+        @Override
+        public CompletableFuture<Void> move(KeyName from, KeyName to) {
+          return attempt(() -> {
+            db.move(from, to);
+            return null;
+          });
+        }
+
+        @Override
+        public CompletableFuture<Void> copy(KeyName from, KeyName to) {
+          return attempt(() -> {
+            db.copy(from, to);
+            return null;
+          });
+        }
+
+        @Override
+        public CompletableFuture<Void> setMeta(KeyName key, String metaName, String value) {
+          return attempt(() -> {
+            db.setMeta(key, metaName, value);
+            return null;
+          });
+        }
+
+        @Override
+        public CompletableFuture<Void> deleteMeta(KeyName key, String metaName) {
+          return attempt(() -> {
+            db.deleteMeta(key, metaName);
+            return null;
+          });
+        }
+
+        @Override
+        public CompletableFuture<List<String>> find(String regex) {
+          return attempt(() -> db.find(regex));
+        }
+
+        @Override
+        public void close() {
+        }
+      };
+    }
+  }
+
+  private static Clusterd flaky(FlakyFactory f) {
+    Clusterd c = Clusterd.builder().transport(f).retryBackoff(Duration.ofMillis(2)).maxAttempts(3)
+        .reconcileEvery(Duration.ZERO).build();
+    c.registerInstance(InstanceSpec.of("h", "flaky://h").withId("h"));
+    c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("h")));
+    return c;
+  }
+
+  @Test
+  void idempotentWrite_failingTwiceWith5xx_isRetriedAndSucceeds() {
+    FlakyFactory f = new FlakyFactory();
+    try (Clusterd c = flaky(f)) {
+      f.failures = 2;
+      f.attempts.computeIfAbsent("h", n -> new AtomicInteger()).set(0);
+      FanOutResult r = c.pin("c", KEY, "v");
+      assertEquals(200, r.status());
+      assertEquals(3, f.attempts.get("h").get());
+      assertEquals("v", f.dbs.get("h").lookup(KEY, 0).value());
+    }
+  }
+
+  @Test
+  void idempotentWrite_failingMoreThanAttempts_failsWithTheInstanceStatus() {
+    FlakyFactory f = new FlakyFactory();
+    try (Clusterd c = flaky(f)) {
+      f.failures = 100;
+      f.attempts.computeIfAbsent("h", n -> new AtomicInteger()).set(0);
+      FanOutResult r = c.pin("c", KEY, "v");
+      assertEquals(503, r.status());
+      assertEquals(3, f.attempts.get("h").get());
+      assertEquals(InstanceState.Status.PENDING, c.status("h").status());
+    }
+  }
+
+  @Test
+  void move_failingWith5xx_isNeverResent() {
+    FlakyFactory f = new FlakyFactory();
+    try (Clusterd c = flaky(f)) {
+      c.setInstanceKey("h", KeyName.parse("user:/free/a"), "1");
+      f.failures = 1;
+      f.attempts.computeIfAbsent("h", n -> new AtomicInteger()).set(0);
+      InstanceOutcome o = c.apply(new Change.WriteInstance("h",
+          KeyOperation.move(KeyName.parse("user:/free"), KeyName.parse("user:/moved")))).join().fanOut().results().get(0);
+      assertFalse(o.succeeded());
+      assertEquals(1, f.attempts.get("h").get());
+    }
+  }
+
+  @Test
+  void pendingWrite_missedWhileStopped_isDeliveredAfterRestartOfClusterd() {
+    MemTransportFactory mem = new MemTransportFactory();
+    try (Clusterd c = Clusterd.builder().store(SqliteStore.open(dir)).transport(mem).reconcileEvery(Duration.ZERO)
+        .retryBackoff(Duration.ofMillis(1)).build()) {
+      c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
+      c.registerInstance(InstanceSpec.of("b", "mem://b").withId("b"));
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a", "b")));
+      mem.stop("b");
+      assertEquals(207, c.pin("c", KEY, "first").status());
+      assertEquals(207, c.pin("c", KEY, "second").status());
+      assertEquals(InstanceState.Status.UNREACHABLE, c.status("b").status());
+    }
+    try (SqliteStore store = SqliteStore.open(dir)) {
+      assertEquals(List.of(KeyOperation.set(KEY, "first"), KeyOperation.set(KEY, "second")),
+          store.load().pending().stream().map(p -> p.operation()).toList(), "both missed writes are pending, in order");
+    }
+    mem.start("b");
+    try (Clusterd reopened = Clusterd.builder().store(SqliteStore.open(dir)).transport(mem)
+        .reconcileEvery(Duration.ZERO).build()) {
+      reopened.reconcile().join();
+      assertEquals("second", mem.database("b").lookup(KEY, 0).value());
+      assertEquals(InstanceState.Status.IN_SYNC, reopened.status("b").status());
+    }
+    try (SqliteStore store = SqliteStore.open(dir)) {
+      assertTrue(store.load().pending().isEmpty(), "delivered writes leave the store");
+    }
+  }
+}
