@@ -1,0 +1,161 @@
+package io.clusterd.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.clusterd.KeyName;
+import io.clusterd.core.Clusterd;
+import io.clusterd.core.transport.mem.MemTransportFactory;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The routes of HTTP-API.md not covered by {@link ApiTest}: editing, listing, detaching, cluster key moves. */
+class ApiRoutesTest {
+  private MemTransportFactory mem;
+  private Clusterd clusterd;
+  private ClusterdServer server;
+  private ApiClient api;
+
+  @BeforeEach
+  void start() {
+    mem = new MemTransportFactory();
+    clusterd = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO).build();
+    server = ClusterdServer.start(clusterd, ServerConfig.loopback(0));
+    api = new ApiClient(server.url());
+    for (String i : List.of("a", "b")) {
+      assertEquals(201, api.json("POST", "/api/instances",
+          "{\"id\":\"" + i + "\",\"name\":\"" + i + "\",\"host\":\"mem://" + i + "\"}").status());
+    }
+    assertEquals(201, api.json("POST", "/api/clusters", "{\"id\":\"top\",\"name\":\"Top\"}").status());
+    assertEquals(201, api.json("POST", "/api/clusters",
+        "{\"id\":\"mid\",\"name\":\"Mid\",\"parent\":\"top\",\"instances\":[\"a\",\"b\"]}").status());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    clusterd.close();
+  }
+
+  private String valueOn(String instance, String key) {
+    return mem.database(instance).lookup(KeyName.parse(key), 0).value();
+  }
+
+  @Test
+  void instance_editAndUnregister_changeOnlyTheRegistry() {
+    mem.database("a").set(KeyName.parse("user:/kept"), "1");
+    ApiClient.Answer edit = api.json("PUT", "/api/instances/a", "{\"name\":\"Alpha\",\"labels\":{\"dc\":\"fra\"}}");
+    assertEquals(200, edit.status());
+    assertEquals("Alpha", edit.json().get("name").asText());
+    assertEquals("fra", api.get("/api/instances/a").json().get("labels").get("dc").asText());
+    ApiClient.Answer taken = api.json("PUT", "/api/instances/a", "{\"host\":\"mem://b\"}");
+    assertEquals(422, taken.status());
+    assertEquals("HOST_DOES_ALREADY_EXIST", taken.i18n());
+    assertEquals(200, api.delete("/api/instances/a").status());
+    assertEquals(404, api.get("/api/instances/a").status());
+    assertEquals("1", valueOn("a", "user:/kept"), "unregistering never changes the host");
+  }
+
+  @Test
+  void clusters_listWithParentAndMembers() {
+    JsonNode list = api.get("/api/clusters").json();
+    assertEquals(2, list.size());
+    JsonNode mid = list.get(0).get("id").asText().equals("mid") ? list.get(0) : list.get(1);
+    assertEquals("top", mid.get("parent").asText());
+    assertEquals(2, api.get("/api/clusters/mid/instances").json().size());
+    assertEquals("mid", api.get("/api/clusters/top/clusters").json().get(0).get("id").asText());
+  }
+
+  @Test
+  void detach_instanceAndCluster_dropLocksButKeepValues() {
+    api.text("PUT", "/api/clusters/top/kdb/user:/t", "v");
+    assertEquals(200, api.delete("/api/clusters/mid/instances/a").status());
+    assertEquals("v", valueOn("a", "user:/t"));
+    assertEquals(200, api.text("PUT", "/api/instances/a/kdb/user:/t", "mine").status());
+    assertEquals(409, api.text("PUT", "/api/instances/b/kdb/user:/t", "no").status());
+    assertEquals(200, api.delete("/api/clusters/top/clusters/mid").status());
+    assertEquals(200, api.text("PUT", "/api/instances/b/kdb/user:/t", "free").status());
+    ApiClient.Answer notMember = api.delete("/api/clusters/top/clusters/mid");
+    assertEquals(404, notMember.status());
+  }
+
+  @Test
+  void attachCluster_viaPost_isRefusedWhenItCreatesACycleAndAcceptedOtherwise() {
+    assertEquals(201, api.json("POST", "/api/clusters", "{\"id\":\"side\",\"name\":\"Side\"}").status());
+    assertEquals(200, api.json("POST", "/api/clusters/side/clusters", "{\"clusterId\":\"top\"}").status());
+    ApiClient.Answer cycle = api.json("POST", "/api/clusters/mid/clusters", "{\"clusterId\":\"side\"}");
+    assertEquals("CYCLE", cycle.i18n());
+  }
+
+  @Test
+  void clusterKeys_moveCopyAndMeta_fanOutAndKeepPins() {
+    assertEquals(200, api.text("PUT", "/api/clusters/mid/kdb/user:/app/old/k", "1").status());
+    ApiClient.Answer cp = api.text("POST", "/api/clusters/mid/kdbCp/user:/app/old", "user:/app/copy");
+    assertEquals(200, cp.status(), cp.raw());
+    ApiClient.Answer mv = api.text("POST", "/api/clusters/mid/kdbMv/user:/app/old", "user:/app/new");
+    assertEquals(200, mv.status(), mv.raw());
+    for (String i : List.of("a", "b")) {
+      assertEquals("1", valueOn(i, "user:/app/new/k"));
+      assertEquals("1", valueOn(i, "user:/app/copy/k"));
+      assertFalse(mem.database(i).lookup(KeyName.parse("user:/app/old/k"), 0).exists());
+    }
+    ApiClient.Answer meta = api.json("POST", "/api/clusters/mid/kdbMeta/user:/app/new/k",
+        "{\"key\":\"check/type\",\"value\":\"long\"}");
+    assertEquals(200, meta.status(), meta.raw());
+    assertEquals("long", mem.database("b").lookup(KeyName.parse("user:/app/new/k"), 0).meta().get("check/type"));
+    JsonNode pins = api.get("/api/clusters/mid/kdb/user:/app").json();
+    assertEquals(List.of("user:/app/copy/k", "user:/app/new/k"),
+        List.of(pins.get("ls").get(0).asText(), pins.get("ls").get(1).asText()));
+    assertEquals(200, api.json("DELETE", "/api/clusters/mid/kdbMeta/user:/app/new/k", "{\"key\":\"check/type\"}").status());
+    ApiClient.Answer missing = api.json("DELETE", "/api/clusters/mid/kdbMeta/user:/nothing", "{\"key\":\"x\"}");
+    assertEquals(404, missing.status());
+    assertEquals("PATH_NOT_FOUND", missing.i18n());
+  }
+
+  @Test
+  void clusterKdb_members_showsEachInstancesActualValue() {
+    api.text("PUT", "/api/clusters/mid/kdb/user:/m", "want");
+    mem.database("b").set(KeyName.parse("user:/m"), "drifted");
+    JsonNode r = api.get("/api/clusters/mid/kdb/user:/m?members=true").json();
+    assertEquals("want", r.get("value").asText());
+    assertEquals("want", r.get("members").get("a").asText());
+    assertEquals("drifted", r.get("members").get("b").asText());
+  }
+
+  @Test
+  void versionsAndFind_areForwarded() {
+    assertEquals(0, api.get("/api/instances/a/version").json().get("elektra").get("micro").asInt());
+    JsonNode versions = api.get("/api/clusters/top/version").json();
+    assertTrue(versions.has("a") && versions.has("b"), versions.toString());
+    api.text("PUT", "/api/instances/a/kdb/user:/find/me", "x");
+    JsonNode found = api.get("/api/instances/a/kdbFind/find").json();
+    assertEquals("user:/find/me", found.get(0).asText());
+  }
+
+  @Test
+  void effectivePins_nameTheLockingCluster() {
+    api.text("PUT", "/api/clusters/top/kdb/user:/p1", "1");
+    api.text("PUT", "/api/clusters/mid/kdb/user:/p2", "2");
+    JsonNode pins = api.get("/api/instances/a/pins").json();
+    assertEquals("top", pins.get(0).get("lockedBy").asText());
+    assertEquals("mid", pins.get(1).get("lockedBy").asText());
+  }
+
+  @Test
+  void dryRun_onRegistryChanges_changesNothing() {
+    ApiClient.Answer plan = api.delete("/api/clusters/top?cascade=delete&dryRun=true");
+    assertEquals(200, plan.status());
+    assertTrue(plan.json().get("accepted").asBoolean());
+    assertEquals(200, api.get("/api/clusters/top").status());
+    ApiClient.Answer refused = api.delete("/api/clusters/top?dryRun=true");
+    assertFalse(refused.json().get("accepted").asBoolean());
+    assertEquals("CLUSTER_NOT_EMPTY", refused.json().get("conflicts").get(0).get("i18n").asText());
+    ApiClient.Answer bad = api.delete("/api/clusters/top?cascade=sideways");
+    assertEquals(400, bad.status());
+  }
+}
