@@ -2,7 +2,7 @@
 // Collapse/expand (kept in localStorage), search by name, an actions menu per node and drag and drop to move.
 import { h, badge, relTime, popupMenu } from './ui.js';
 
-const EXPANDED_KEY = 'clusterd.collapsed';
+const COLLAPSED_KEY = 'clusterd.collapsed';
 
 /** An index over GET /api/tree: nodes by id, parents, names. */
 export class Forest {
@@ -69,7 +69,7 @@ export class ForestView {
   constructor(el, handlers) {
     this.el = el;
     this.handlers = handlers;
-    this.collapsed = new Set(JSON.parse(localStorage.getItem(EXPANDED_KEY) || '[]'));
+    this.collapsed = new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) || '[]'));
     this.filter = '';
     this.selected = null;
     this.forest = new Forest([]);
@@ -87,9 +87,38 @@ export class ForestView {
     this.render();
   }
 
+  /** Shows a new forest; when only statuses and times changed, patches them in place (no focus or drag lost). */
   update(forest) {
+    const shape = JSON.stringify(forest.roots, (k, v) => (k === 'status' || k === 'lastSeen' || k === 'statusDetail' ? undefined : v));
+    const same = shape === this.shape;
     this.forest = forest;
-    this.render();
+    this.shape = shape;
+    if (same) this.patch();
+    else this.render();
+  }
+
+  patch() {
+    for (const li of this.el.querySelectorAll('li[data-id]')) {
+      const n = this.forest.get(li.dataset.id);
+      const row = li.querySelector(':scope > .row');
+      if (!n || !row) continue;
+      const fresh = this.statusParts(n);
+      row.querySelectorAll(':scope > .badge, :scope > .meta').forEach(e => e.remove());
+      row.querySelector(':scope > .more').before(...fresh);
+    }
+  }
+
+  /** The status badge and the last-seen time (instances) or the instance count and worst status (clusters). */
+  statusParts(n) {
+    if (n.type === 'cluster') {
+      const below = this.forest.instancesBelow(n.id);
+      const worst = worstStatus(below);
+      return [h('span', { class: 'meta' }, `${below.length} instance${below.length === 1 ? '' : 's'}`),
+        worst && worst !== 'in-sync' ? badge(worst, 'worst status below this cluster') : null].filter(Boolean);
+    }
+    return [badge(n.status, n.statusDetail || undefined),
+      h('time', { class: 'meta', datetime: n.lastSeen || '', title: n.lastSeen ? 'last seen ' + n.lastSeen : 'not seen yet' },
+        relTime(n.lastSeen))];
   }
 
   setAll(expanded) {
@@ -99,7 +128,7 @@ export class ForestView {
   }
 
   save() {
-    localStorage.setItem(EXPANDED_KEY, JSON.stringify([...this.collapsed]));
+    localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...this.collapsed]));
   }
 
   matches(n) {
@@ -130,7 +159,7 @@ export class ForestView {
   renderNode(n) {
     const isCluster = n.type === 'cluster';
     const kids = (n.children || []).filter(c => this.visible(c));
-    const open = isCluster && (!this.collapsed.has(n.id) || (this.filter && kids.length > 0));
+    const open = isCluster && (!this.collapsed.has(n.id) || (this.filter !== '' && kids.length > 0));
     const row = h('div', { class: 'row' + (this.selected === n.id ? ' selected' : ''), draggable: 'true' });
     if (isCluster) {
       row.append(h('button', { class: 'twisty', 'data-role': 'twisty', 'aria-expanded': String(open),
@@ -140,22 +169,13 @@ export class ForestView {
     } else {
       row.append(h('span', { class: 'twisty-space', 'aria-hidden': 'true' }));
     }
-    const below = isCluster ? this.forest.instancesBelow(n.id) : [];
     row.append(h('button', { class: 'name' + (this.matches(n) && this.filter ? ' match' : ''), 'data-role': 'name',
       'aria-current': this.selected === n.id ? 'true' : undefined,
       title: isCluster ? `cluster ${n.id}` : `instance ${n.id} at ${n.host}`,
       onclick: () => this.handlers.select(n) },
     h('span', { class: 'kind ' + n.type, 'aria-hidden': 'true' }, isCluster ? '\u25a3' : '\u25cf'),
     h('span', { class: 'label' }, n.name)));
-    if (isCluster) {
-      const worst = worstStatus(below);
-      row.append(h('span', { class: 'meta' }, `${below.length} instance${below.length === 1 ? '' : 's'}`));
-      if (worst && worst !== 'in-sync') row.append(badge(worst, 'worst status below this cluster'));
-    } else {
-      row.append(badge(n.status, n.statusDetail || undefined),
-        h('time', { class: 'meta', datetime: n.lastSeen || '', title: n.lastSeen ? 'last seen ' + n.lastSeen : 'not seen yet' },
-          relTime(n.lastSeen)));
-    }
+    row.append(...this.statusParts(n));
     row.append(h('button', { class: 'more', 'data-role': 'more', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
       'aria-label': 'Actions for ' + n.name, onclick: e => popupMenu(e.currentTarget, this.handlers.actions(n)) }, '\u22ef'));
     row.addEventListener('dragstart', e => {

@@ -16,6 +16,34 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** Replaces el's children; null, undefined and false children are left out (as in h). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** A small padlock icon (inline SVG, no emoji font needed). */
+export function lockIcon(title) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('class', 'lock-icon');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', title || 'locked');
+  const t = document.createElementNS(ns, 'title');
+  t.textContent = title || 'locked';
+  const body = document.createElementNS(ns, 'rect');
+  Object.entries({ x: 3, y: 7, width: 10, height: 8, rx: 1.5 }).forEach(([k, v]) => body.setAttribute(k, v));
+  const shackle = document.createElementNS(ns, 'path');
+  shackle.setAttribute('d', 'M5 7V5a3 3 0 0 1 6 0v2');
+  shackle.setAttribute('fill', 'none');
+  shackle.setAttribute('stroke', 'currentColor');
+  shackle.setAttribute('stroke-width', '1.8');
+  svg.append(t, body, shackle);
+  return svg;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
@@ -60,7 +88,7 @@ export function openDialog({ title, content, actions = [], cancel = 'Cancel', wi
     const heading = h('h2', { id: 'dialog-title' }, title);
     const buttons = h('div', { class: 'dialog-actions' });
     const dlg = h('dialog', { class: wide ? 'wide' : '', 'aria-labelledby': 'dialog-title', id },
-      h('form', { method: 'dialog', onsubmit: e => { e.preventDefault(); const p = actions.find(a => a.primary); if (p) choose(p); } },
+      h('form', { method: 'dialog', onsubmit: e => { e.preventDefault(); const p = actions.find(a => a.primary); if (p && !p.disabled) choose(p); } },
         heading, h('div', { class: 'dialog-body' }, content), error, buttons));
     let done = false;
     const finish = value => {
@@ -162,9 +190,9 @@ export function relTime(iso) {
   return new Date(iso).toLocaleString();
 }
 
-/** A status badge: in-sync, drifted, pending, unreachable, unknown. */
-export function badge(status, title) {
-  return h('span', { class: `badge ${status}`, title: title || undefined, 'data-status': status }, status);
+/** A status badge: in-sync, drifted, pending, unreachable, unknown (text defaults to the status). */
+export function badge(status, title, text) {
+  return h('span', { class: `badge ${status}`, title: title || undefined, 'data-status': status }, text || status);
 }
 
 /** A labelled form field; returns the wrapper, the control is the given element. */
