@@ -311,9 +311,12 @@ public final class Clusterd implements AutoCloseable {
     return read(() -> registry.targets(node));
   }
 
-  /** The pins in force on an instance with the cluster locking each. */
-  public List<EffectivePin> effectivePins(String instance) {
-    return read(() -> registry.effectivePins(instance));
+  /**
+   * The pins in force on a node with the cluster locking each: for an instance the pins of its ancestors, for a
+   * cluster its own pins and those it inherits.
+   */
+  public List<EffectivePin> effectivePins(String node) {
+    return read(() -> registry.effectivePins(node));
   }
 
   /** The cluster that locks a key on an instance, if any. */
@@ -421,6 +424,13 @@ public final class Clusterd implements AutoCloseable {
 
   private CompletableFuture<List<Drift>> driftOf(String instance) {
     List<EffectivePin> pins = effectivePins(instance);
+    if (pins.isEmpty()) {
+      // nothing to compare: a version probe still tells whether the instance answers
+      return version(instance).thenApply(v -> {
+        drifts.remove(instance);
+        return List.<Drift>of();
+      });
+    }
     List<CompletableFuture<Optional<Drift>>> checks = new ArrayList<>();
     for (EffectivePin p : pins) {
       checks.add(lookup(instance, p.key(), 0).thenApply(r -> {
@@ -450,11 +460,14 @@ public final class Clusterd implements AutoCloseable {
     Optional<Dispatcher.Health> h = dispatcher.health(instance);
     Optional<Instant> seen = h.flatMap(Dispatcher.Health::lastSeen);
     int pending = dispatcher.pendingCount(instance);
-    if (h.isPresent() && !h.get().reachable()) {
-      return new InstanceState(instance, InstanceState.Status.UNREACHABLE, seen, h.get().lastError());
-    }
+    boolean unreachable = h.isPresent() && !h.get().reachable();
     if (pending > 0) {
-      return new InstanceState(instance, InstanceState.Status.PENDING, seen, pending + " write(s) not yet delivered");
+      // missed writes matter more than the reason: they are delivered as soon as the instance answers
+      return new InstanceState(instance, InstanceState.Status.PENDING, seen, pending + " write(s) not yet delivered"
+          + (unreachable ? "; " + h.get().lastError() : ""));
+    }
+    if (unreachable) {
+      return new InstanceState(instance, InstanceState.Status.UNREACHABLE, seen, h.get().lastError());
     }
     List<Drift> d = drifts.get(instance);
     if (d != null && !d.isEmpty()) {

@@ -194,7 +194,7 @@ class DispatchTest {
       mem.stop("b");
       assertEquals(207, c.pin("c", KEY, "first").status());
       assertEquals(207, c.pin("c", KEY, "second").status());
-      assertEquals(InstanceState.Status.UNREACHABLE, c.status("b").status());
+      assertEquals(InstanceState.Status.PENDING, c.status("b").status());
     }
     try (SqliteStore store = SqliteStore.open(dir)) {
       assertEquals(List.of(KeyOperation.set(KEY, "first"), KeyOperation.set(KEY, "second")),

@@ -7,8 +7,10 @@ import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.http.elektrad.ElektradServer;
 import io.clusterd.http.internal.DemoTree;
+import io.clusterd.http.internal.PluginLoader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
@@ -81,6 +84,10 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--demo", description = "start a demo tree of stand-in instances on loopback")
   boolean demo;
+
+  @Option(names = "--plugins", description = "directory of transport plugin jars: each *.jar in it is loaded "
+      + "(ServiceLoader, META-INF/services/io.clusterd.spi.TransportFactory); broken ones are reported and skipped")
+  Path plugins;
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
@@ -158,14 +165,8 @@ public final class Main implements Callable<Integer> {
     if (!Files.isWritable(dataDir)) {
       throw new IllegalStateException("data directory " + dataDir + " is not writable");
     }
-    Clusterd clusterd = Clusterd.builder()
-        .store(SqliteStore.open(dataDir))
-        .discoverTransports(Main.class.getClassLoader())
-        .maxInFlight(maxInFlight)
-        .responseTimeout(timeout)
-        .connectTimeout(connectTimeout)
-        .reconcileEvery(reconcileEvery)
-        .build();
+    List<PluginLoader.Plugin> loadedPlugins = loadPlugins(System.err);
+    Clusterd clusterd = buildClusterd(loadedPlugins);
     List<AutoCloseable> closeables = new ArrayList<>();
     ClusterdServer server;
     try {
@@ -186,6 +187,10 @@ public final class Main implements Callable<Integer> {
     out.println("  web client: " + server.url() + "/");
     out.println("  API:        " + server.url() + "/api/tree");
     out.println("  data:       " + dataDir.toAbsolutePath());
+    for (PluginLoader.Plugin p : loadedPlugins) {
+      out.println("  plugin:     " + p.jar().getFileName() + " serves " + String.join(", ", new TreeSet<>(p.schemes()))
+          + " (" + p.factory().getClass().getName() + ")");
+    }
     if (parsed.isEmpty()) {
       out.println("  no tokens configured: listening on loopback only, without authentication");
     }
@@ -198,6 +203,36 @@ public final class Main implements Callable<Integer> {
     }, "clusterd-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** The transport plugins of {@code --plugins} (none without it); each broken one is reported on {@code err}. */
+  List<PluginLoader.Plugin> loadPlugins(PrintStream err) {
+    return plugins == null ? List.of() : PluginLoader.load(plugins, Main.class.getClassLoader(), err);
+  }
+
+  /**
+   * The facade as the daemon runs it: the embedded store, the built-in transports and the plugins' factories.
+   *
+   * @throws IllegalArgumentException when a plugin serves a scheme of a built-in transport (naming both)
+   */
+  Clusterd buildClusterd(List<PluginLoader.Plugin> loadedPlugins) {
+    SqliteStore store = SqliteStore.open(dataDir);
+    try {
+      Clusterd.Builder builder = Clusterd.builder()
+          .store(store)
+          .discoverTransports(Main.class.getClassLoader())
+          .maxInFlight(maxInFlight)
+          .responseTimeout(timeout)
+          .connectTimeout(connectTimeout)
+          .reconcileEvery(reconcileEvery);
+      for (PluginLoader.Plugin p : loadedPlugins) {
+        builder.transport(p.factory());
+      }
+      return builder.build();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
   }
 
   private static void closeAll(List<AutoCloseable> closeables) {

@@ -301,6 +301,10 @@ class ApiTest {
     void fanOut_someInstancesStopped_is207ThenReconciled() {
       fourLevels();
       mem.stop("a");
+      ApiClient.Answer read = api.get("/api/instances/a/kdb/user:/p");
+      assertEquals(502, read.status());
+      assertEquals("INSTANCE_UNREACHABLE", read.i18n());
+      assertEquals("unreachable", api.get("/api/instances/a/status").json().get("status").asText());
       ApiClient.Answer partial = api.text("PUT", "/api/clusters/root/kdb/user:/p", "1");
       assertEquals(207, partial.status(), partial.raw());
       assertEquals(1, partial.json().get("summary").get("failed").asInt());
@@ -311,7 +315,7 @@ class ApiTest {
         }
       });
       assertEquals(List.of("a:INSTANCE_UNREACHABLE"), failed);
-      assertEquals("unreachable", api.get("/api/instances/a/status").json().get("status").asText());
+      assertEquals("pending", api.get("/api/instances/a/status").json().get("status").asText());
       mem.start("a");
       clusterd.reconcile().join();
       assertEquals("1", valueOn("a", "user:/p"));

@@ -120,7 +120,7 @@ class FanOutIntegrationTest {
         assertEquals("INSTANCE_UNREACHABLE", o.error().orElseThrow().code().token());
       }
     }
-    assertEquals(InstanceState.Status.UNREACHABLE, clusterd.status("h3-0").status());
+    assertEquals(InstanceState.Status.PENDING, clusterd.status("h3-0").status());
 
     for (int s : new int[] {3, 7}) {
       ElektradServer.Builder b = ElektradServer.builder().bindHost("127.0.0.1").port(ports.get(s));

@@ -220,15 +220,14 @@ public final class Registry {
     return out;
   }
 
-  /** The pins in force on an instance, each with the cluster that locks it, in key order. */
-  public List<EffectivePin> effectivePins(String instanceId) {
-    Entry e = nodes.get(instanceId);
+  /** The pins in force on a node (a cluster's own included), each with the cluster that locks it, in key order. */
+  public List<EffectivePin> effectivePins(String nodeId) {
+    Entry e = nodes.get(nodeId);
     if (e == null) {
-      throw ClusterdException.of(ErrorCode.INSTANCE_NOT_FOUND, "no instance with id '" + instanceId + "'",
-          Map.of("id", instanceId));
+      throw ClusterdException.of(ErrorCode.NOT_FOUND, "no node with id '" + nodeId + "'", Map.of("id", nodeId));
     }
     TreeMap<KeyName, EffectivePin> out = new TreeMap<>();
-    for (String c = e.parent; c != null; c = nodes.get(c).parent) {
+    for (String c = e.isCluster() ? nodeId : e.parent; c != null; c = nodes.get(c).parent) {
       for (Pin p : nodes.get(c).pins.values()) {
         out.putIfAbsent(p.key(), new EffectivePin(p, c));
       }

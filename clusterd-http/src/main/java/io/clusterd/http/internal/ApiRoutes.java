@@ -114,6 +114,8 @@ public final class ApiRoutes {
     });
     put(r, "/api/clusters/{id}", "edit a cluster; parent moves it", this::updateCluster);
     delete(r, "/api/clusters/{id}", "delete a cluster (C8)", this::deleteCluster);
+    get(r, "/api/clusters/{id}/pins", "own and inherited pins with the locking cluster", ctx -> ok(ctx,
+        clusterd.effectivePins(clusterId(ctx)).stream().map(Json::effectivePin).toList()));
     get(r, "/api/clusters/{id}/instances", "member instances", ctx -> ok(ctx, members(ctx, true)));
     post(r, "/api/clusters/{id}/instances", "attach an instance (C5, C6)", ctx -> attach(ctx, "instanceId"));
     delete(r, "/api/clusters/{id}/instances/{child}", "detach an instance", this::detach);

@@ -465,7 +465,8 @@ class WebClientTest {
     browser.screenshot("results-pending");
     browser.click("#results-dialog button[data-action='cancel']");
     assertEquals("8080", valueOn("web-2", "user:/app/http/port"), "nothing reached the stopped instance");
-    assertTrue(browser.find(row("web-2") + " .badge").getText().matches("unreachable|pending"));
+    browser.waitText(row("web-2") + " .badge", "pending", Duration.ofSeconds(15));
+    browser.screenshot("pending");
 
     standIns.put("web-2", ElektradServer.start("127.0.0.1", port, dbs.get("web-2")));
     browser.waitText(row("web-2") + " .badge", "in-sync", Duration.ofSeconds(20));
