@@ -81,6 +81,8 @@ public final class Clusterd implements AutoCloseable {
   private final AtomicLong pendingSeq = new AtomicLong();
   private final Map<String, List<Drift>> drifts = new ConcurrentHashMap<>();
   private final ScheduledExecutorService scheduler;
+  /** Where fan-out results are aggregated and delivered writes leave the store. */
+  private final java.util.concurrent.ExecutorService completions;
   private volatile boolean closed;
 
   private Clusterd(Builder b) {
@@ -99,6 +101,11 @@ public final class Clusterd implements AutoCloseable {
         dispatcher.submit(registry.instance(p.instance()), p.operation(), p.seq());
       }
     }
+    this.completions = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "clusterd-completion");
+      t.setDaemon(true);
+      return t;
+    });
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "clusterd-reconciler");
       t.setDaemon(true);
@@ -168,7 +175,8 @@ public final class Clusterd implements AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
-    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
+    // the store commit of delivered writes must not run on a transport's threads
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApplyAsync(v -> {
       flushDelivered();
       Map<String, InstanceOutcome> last = new LinkedHashMap<>();
       for (CompletableFuture<InstanceOutcome> f : futures) {
@@ -180,7 +188,7 @@ public final class Clusterd implements AutoCloseable {
         }
       }
       return new ChangeResult(node, plan, FanOutResult.of(List.copyOf(last.values())));
-    });
+    }, completions);
   }
 
   /**
@@ -523,6 +531,12 @@ public final class Clusterd implements AutoCloseable {
   public void close() {
     closed = true;
     scheduler.shutdownNow();
+    completions.shutdown();
+    try {
+      completions.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     flushDelivered();
     transports.close();
     store.close();

@@ -48,6 +48,8 @@ public final class ApiRoutes {
   private final String version;
   private final Metrics metrics;
   private final List<Route> routes = new ArrayList<>();
+  private static final int INLINE_WAITS = 32;
+  private final java.util.concurrent.Semaphore inlineWaits = new java.util.concurrent.Semaphore(INLINE_WAITS);
 
   public ApiRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Metrics metrics, String version) {
     this.clusterd = clusterd;
@@ -731,7 +733,22 @@ public final class ApiRoutes {
     ctx.result(Json.bytes(body));
   }
 
+  /**
+   * Answers with what a future yields. Up to {@link #INLINE_WAITS} requests wait for their (single-instance, time
+   * bounded) future on their own server thread, which saves the hand-over of an asynchronous answer; beyond that
+   * bound requests are answered asynchronously so slow instances can never use up the server's threads.
+   */
   private void async(Context ctx, CompletableFuture<?> f) {
+    if (inlineWaits.tryAcquire()) {
+      try {
+        write(ctx, f.join());
+      } catch (RuntimeException e) {
+        fail(ctx, unwrap(e));
+      } finally {
+        inlineWaits.release();
+      }
+      return;
+    }
     ctx.future(() -> f.thenAccept(body -> write(ctx, body)).exceptionally(t -> {
       fail(ctx, unwrap(t));
       return null;

@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +47,9 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
   /** A factory with its own HTTP clients and threads (also the constructor {@link java.util.ServiceLoader} uses). */
   public HttpTransportFactory() {
     AtomicInteger count = new AtomicInteger();
-    this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+    // the client's work is non-blocking: a few threads serve any number of requests without thread churn
+    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    this.executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         r -> {
           Thread t = new Thread(r, "clusterd-http-" + count.incrementAndGet());
           t.setDaemon(true);
