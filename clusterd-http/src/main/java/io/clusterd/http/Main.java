@@ -1,6 +1,13 @@
 package io.clusterd.http;
 
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.multibindings.OptionalBinder;
 import io.clusterd.ClusterdException;
+import io.clusterd.core.guice.ClusterdModule;
+import io.clusterd.core.guice.TransportBinder;
+import io.clusterd.spi.RegistryStore;
+import io.clusterd.spi.TransportFactory;
 import io.clusterd.core.Clusterd;
 import io.clusterd.core.InstanceSpec;
 import io.clusterd.core.store.sqlite.SqliteStore;
@@ -116,11 +123,20 @@ public final class Main implements Callable<Integer> {
   static CommandLine commandLine() {
     CommandLine cmd = new CommandLine(new Main());
     cmd.setExecutionExceptionHandler((e, c, parse) -> {
-      c.getErr().println("clusterd: " + (e instanceof ClusterdException || e instanceof IllegalStateException
-          || e instanceof IllegalArgumentException ? e.getMessage() : e.toString()));
+      c.getErr().println("clusterd: " + reason(e));
       return 1;
     });
     return cmd;
+  }
+
+  /** One line saying why the daemon could not start, also through Guice's wrapping exceptions. */
+  static String reason(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ClusterdException || t instanceof IllegalStateException || t instanceof IllegalArgumentException) {
+        return t.getMessage();
+      }
+    }
+    return e.toString();
   }
 
   private static Optional<Path> configFile(String[] args) {
@@ -166,7 +182,8 @@ public final class Main implements Callable<Integer> {
       throw new IllegalStateException("data directory " + dataDir + " is not writable");
     }
     List<PluginLoader.Plugin> loadedPlugins = loadPlugins(System.err);
-    Clusterd clusterd = buildClusterd(loadedPlugins);
+    Injector injector = wire(loadedPlugins, serverConfig);
+    Clusterd clusterd = injector.getInstance(Clusterd.class);
     List<AutoCloseable> closeables = new ArrayList<>();
     ClusterdServer server;
     try {
@@ -176,7 +193,7 @@ public final class Main implements Callable<Integer> {
       if (instance != null && clusterd.node("my").isEmpty()) {
         clusterd.registerInstance(InstanceSpec.of("my", instance).withId("my"));
       }
-      server = ClusterdServer.start(clusterd, serverConfig);
+      server = injector.getInstance(ClusterdServer.class);
     } catch (RuntimeException e) {
       closeAll(closeables);
       clusterd.close();
@@ -211,28 +228,44 @@ public final class Main implements Callable<Integer> {
   }
 
   /**
-   * The facade as the daemon runs it: the embedded store, the built-in transports and the plugins' factories.
+   * The daemon's Guice wiring: the core module (embedded store, built-in transports, the plugins' factories,
+   * the options of this command line) and the HTTP module. The server starts when first requested.
    *
    * @throws IllegalArgumentException when a plugin serves a scheme of a built-in transport (naming both)
    */
-  Clusterd buildClusterd(List<PluginLoader.Plugin> loadedPlugins) {
+  Injector wire(List<PluginLoader.Plugin> loadedPlugins, ServerConfig serverConfig) {
+    for (PluginLoader.Plugin p : loadedPlugins) {
+      for (TransportFactory builtIn : ClusterdModule.builtInTransports()) {
+        for (String scheme : p.schemes()) {
+          if (builtIn.schemes().contains(scheme)) {
+            throw new IllegalArgumentException("plugin " + p.jar().getFileName() + " (" + p.factory().getClass().getName()
+                + ") serves scheme '" + scheme + "', which the built-in " + builtIn.getClass().getName() + " serves");
+          }
+        }
+      }
+    }
     SqliteStore store = SqliteStore.open(dataDir);
     try {
-      Clusterd.Builder builder = Clusterd.builder()
-          .store(store)
-          .discoverTransports(Main.class.getClassLoader())
-          .maxInFlight(maxInFlight)
-          .responseTimeout(timeout)
-          .connectTimeout(connectTimeout)
-          .reconcileEvery(reconcileEvery);
-      for (PluginLoader.Plugin p : loadedPlugins) {
-        builder.transport(p.factory());
-      }
-      return builder.build();
+      return Guice.createInjector(
+          new ClusterdModule(b -> b.maxInFlight(maxInFlight).responseTimeout(timeout).connectTimeout(connectTimeout)
+              .reconcileEvery(reconcileEvery)),
+          new ClusterdHttpModule(serverConfig),
+          binder -> {
+            OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);
+            TransportBinder transports = TransportBinder.of(binder);
+            for (PluginLoader.Plugin p : loadedPlugins) {
+              transports.add(p.factory());
+            }
+          });
     } catch (RuntimeException e) {
       store.close();
       throw e;
     }
+  }
+
+  /** The facade as the daemon runs it (without starting the server). */
+  Clusterd buildClusterd(List<PluginLoader.Plugin> loadedPlugins) {
+    return wire(loadedPlugins, ServerConfig.loopback(0)).getInstance(Clusterd.class);
   }
 
   private static void closeAll(List<AutoCloseable> closeables) {

@@ -50,7 +50,15 @@ public final class ClusterdModule extends AbstractModule {
   protected void configure() {
     OptionalBinder.newOptionalBinder(binder(), RegistryStore.class).setDefault().to(MemoryStore.class);
     OptionalBinder.newOptionalBinder(binder(), Clock.class).setDefault().toInstance(Clock.systemUTC());
-    TransportBinder.of(binder()).add(new HttpTransportFactory()).add(new MemTransportFactory());
+    TransportBinder transports = TransportBinder.of(binder());
+    for (TransportFactory f : builtInTransports()) {
+      transports.add(f);
+    }
+  }
+
+  /** New instances of the transports every clusterd has: elektrad over {@code http}/{@code https}, and {@code mem}. */
+  public static java.util.List<TransportFactory> builtInTransports() {
+    return java.util.List.of(new HttpTransportFactory(), new MemTransportFactory());
   }
 
   @Provides
