@@ -1,11 +1,10 @@
 package io.clusterd.core.store.memory;
 
+import io.clusterd.core.internal.StoreChecks;
+
 import io.clusterd.ClusterdException;
 import io.clusterd.ErrorCode;
 import io.clusterd.HistoryEntry;
-import io.clusterd.Instance;
-import io.clusterd.KeyOperation;
-import io.clusterd.Node;
 import io.clusterd.spi.NodeRecord;
 import io.clusterd.spi.PendingDelivery;
 import io.clusterd.spi.RegistryStore;
@@ -14,7 +13,6 @@ import io.clusterd.spi.StoreChanges.PendingRef;
 import io.clusterd.spi.StoreChanges.PinRecord;
 import io.clusterd.spi.StoreChanges.PinRef;
 import io.clusterd.spi.StoreSnapshot;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -172,50 +170,8 @@ public final class MemoryStore implements RegistryStore {
   // ---------------------------------------------------------------- validation (nothing changes before it passes)
 
   private void validate(StoreChanges changes) {
-    changes.putNodes().forEach(MemoryStore::checkNode);
-    for (PinRecord pin : changes.putPins()) {
-      checkText("pin cluster id", pin.cluster());
-      checkText("pin value", pin.pin().value());
-      pin.pin().meta().forEach((name, value) -> {
-        checkText("pin metadata name", name);
-        checkText("pin metadata value", value);
-      });
-    }
-    for (HistoryEntry entry : changes.history()) {
-      checkMillis("history time", entry.time());
-      checkText("history actor", entry.actor().orElse(""));
-      checkText("history node", entry.node());
-      checkText("history operation", entry.operation());
-      checkText("history key", entry.key().orElse(""));
-      checkText("history old value", entry.oldValue().orElse(""));
-      checkText("history new value", entry.newValue().orElse(""));
-      checkText("history outcome", entry.outcome());
-    }
-    for (PendingDelivery delivery : changes.putPending()) {
-      checkText("pending instance id", delivery.instance());
-      checkMillis("pending since", delivery.since());
-      checkText("pending reason", delivery.reason());
-      KeyOperation op = delivery.operation();
-      checkText("pending operation value", op.value().orElse(""));
-      checkText("pending operation metadata name", op.metaName().orElse(""));
-    }
+    StoreChecks.check(changes, "the in-memory registry store");
     checkReferences(changes);
-  }
-
-  private static void checkNode(NodeRecord record) {
-    Node node = record.node();
-    checkText("node name", node.name());
-    checkText("node description", node.description());
-    node.labels().forEach((name, value) -> {
-      checkText("label name", name);
-      checkText("label value", value);
-    });
-    record.parent().ifPresent(parent -> checkText("parent id", parent));
-    if (node instanceof Instance instance) {
-      checkText("instance endpoint", instance.endpoint().toString());
-      checkText("instance transport", instance.transport());
-      checkText("instance visibility", instance.visibility());
-    }
   }
 
   private void checkReferences(StoreChanges changes) {
@@ -257,29 +213,6 @@ public final class MemoryStore implements RegistryStore {
 
   private boolean existsAfter(String id, Set<String> deleted, Map<String, NodeRecord> written) {
     return written.containsKey(id) || (nodes.containsKey(id) && !deleted.contains(id));
-  }
-
-  private static void checkText(String what, String text) {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw ClusterdException.of(ErrorCode.STORE_FAILURE,
-            "cannot store the " + what + ": it contains an unpaired UTF-16 surrogate at index " + i
-                + ", which is not valid Unicode", Map.of("field", what));
-      }
-    }
-  }
-
-  private static void checkMillis(String what, Instant time) {
-    try {
-      time.toEpochMilli();
-    } catch (ArithmeticException e) {
-      throw new ClusterdException(ErrorCode.STORE_FAILURE,
-          "cannot store the " + what + " " + time + ": it is outside the range of epoch milliseconds",
-          Map.of("field", what), e);
-    }
   }
 
   // ---------------------------------------------------------------- mutations (cannot fail once validated)

@@ -1,5 +1,7 @@
 package io.clusterd.core.store.sqlite;
 
+import io.clusterd.core.internal.StoreChecks;
+
 import io.clusterd.Cluster;
 import io.clusterd.ClusterdException;
 import io.clusterd.Endpoint;
@@ -7,7 +9,6 @@ import io.clusterd.ErrorCode;
 import io.clusterd.HistoryEntry;
 import io.clusterd.Instance;
 import io.clusterd.KeyName;
-import io.clusterd.KeyOperation;
 import io.clusterd.Node;
 import io.clusterd.Pin;
 import io.clusterd.spi.NodeRecord;
@@ -535,69 +536,7 @@ public final class SqliteStore implements RegistryStore {
   // ---------------------------------------------------------------- validation (before the database is touched)
 
   private void validate(StoreChanges changes) {
-    for (NodeRecord record : changes.putNodes()) {
-      Node node = record.node();
-      checkText("node name", node.name());
-      checkText("node description", node.description());
-      checkMap("label", node.labels());
-      record.parent().ifPresent(parent -> checkText("parent id", parent));
-      if (node instanceof Instance instance) {
-        checkText("instance endpoint", instance.endpoint().toString());
-        checkText("instance transport", instance.transport());
-        checkText("instance visibility", instance.visibility());
-      }
-    }
-    for (PinRecord pin : changes.putPins()) {
-      checkText("pin cluster id", pin.cluster());
-      checkText("pin value", pin.pin().value());
-      checkMap("pin metadata", pin.pin().meta());
-    }
-    for (HistoryEntry entry : changes.history()) {
-      checkMillis("history time", entry.time());
-      checkText("history actor", entry.actor().orElse(""));
-      checkText("history node", entry.node());
-      checkText("history operation", entry.operation());
-      checkText("history key", entry.key().orElse(""));
-      checkText("history old value", entry.oldValue().orElse(""));
-      checkText("history new value", entry.newValue().orElse(""));
-      checkText("history outcome", entry.outcome());
-    }
-    for (PendingDelivery delivery : changes.putPending()) {
-      checkText("pending instance id", delivery.instance());
-      checkMillis("pending since", delivery.since());
-      checkText("pending reason", delivery.reason());
-      KeyOperation op = delivery.operation();
-      checkText("pending operation value", op.value().orElse(""));
-      checkText("pending operation metadata name", op.metaName().orElse(""));
-    }
-  }
-
-  private void checkMap(String what, Map<String, String> map) {
-    map.forEach((name, value) -> {
-      checkText(what + " name", name);
-      checkText(what + " value", value);
-    });
-  }
-
-  private void checkText(String what, String text) {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw failure(file, "cannot store the " + what + " in " + file + ": it contains an unpaired UTF-16 surrogate"
-            + " at index " + i + ", which is not valid Unicode; nothing was applied", null);
-      }
-    }
-  }
-
-  private void checkMillis(String what, Instant time) {
-    try {
-      time.toEpochMilli();
-    } catch (ArithmeticException e) {
-      throw failure(file, "cannot store the " + what + " " + time + " in " + file
-          + ": it is outside the range of epoch milliseconds; nothing was applied", e);
-    }
+    StoreChecks.check(changes, file.toString());
   }
 
   // ---------------------------------------------------------------- loading
