@@ -1,0 +1,95 @@
+package io.clusterd.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Options from flags and from a config file, durations, and how bad input is refused. */
+class CommandLineTest {
+  @TempDir
+  Path dir;
+
+  private static Main parse(String... args) {
+    Main main = new Main();
+    new CommandLine(main).parseArgs(args);
+    return main;
+  }
+
+  @Test
+  void durations_inAllUnits_areParsed() {
+    Main.DurationConverter c = new Main.DurationConverter();
+    assertEquals(Duration.ofMillis(500), c.convert("500ms"));
+    assertEquals(Duration.ofSeconds(2), c.convert("2s"));
+    assertEquals(Duration.ofMinutes(1), c.convert("1m"));
+    assertEquals(Duration.ofHours(1), c.convert("1h"));
+    assertEquals(Duration.ZERO, c.convert("0"));
+    for (String bad : List.of("5", "1.5s", "-1s", "soon", "")) {
+      assertThrows(CommandLine.TypeConversionException.class, () -> c.convert(bad), bad);
+    }
+  }
+
+  @Test
+  void flags_setEveryOption() {
+    Main m = parse("--port", "4000", "--bind", "127.0.0.2", "--token", "ops:admin:secret-123", "--timeout", "500ms",
+        "--reconcile-every", "0", "--allow-hosts", "http://10.*,http://192.168.*", "--max-in-flight", "8");
+    assertEquals(4000, m.port);
+    assertEquals("127.0.0.2", m.bind);
+    assertEquals(List.of("ops:admin:secret-123"), m.tokens);
+    assertEquals(Duration.ofMillis(500), m.timeout);
+    assertEquals(Duration.ZERO, m.reconcileEvery);
+    assertEquals(List.of("http://10.*", "http://192.168.*"), m.allowHosts);
+    assertEquals(8, m.maxInFlight);
+  }
+
+  @Test
+  void configFile_givesDefaults_andFlagsWin() throws Exception {
+    Path cfg = Files.writeString(dir.resolve("clusterd.properties"), "port=4100\ntimeout=3s\ndata-dir=/srv/clusterd\n");
+    Main main = new Main();
+    CommandLine cmd = new CommandLine(main);
+    java.util.Properties props = new java.util.Properties();
+    try (var in = Files.newInputStream(cfg)) {
+      props.load(in);
+    }
+    cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(props));
+    cmd.parseArgs("--config", cfg.toString(), "--port", "4200");
+    assertEquals(4200, main.port, "the flag wins");
+    assertEquals(Duration.ofSeconds(3), main.timeout, "the file gives the rest");
+    assertEquals(Path.of("/srv/clusterd"), main.dataDir);
+  }
+
+  @Test
+  void run_badFlagOrUnreadableConfig_exitsWithUsageCode() {
+    assertEquals(2, Main.run("--no-such-flag"));
+    assertEquals(2, Main.run("--config", dir.resolve("missing.properties").toString()));
+    assertEquals(2, Main.run("--timeout", "soon"));
+  }
+
+  @Test
+  void tokens_malformed_areRefusedWithAReason() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServerConfig.Token.parse("just-a-secret"));
+    assertTrue(e.getMessage().contains("NAME:ROLE:SECRET"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.Token.parse("a:owner:secret-123"))
+        .getMessage().contains("read or admin"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerConfig.Token.parse("a:read:short"))
+        .getMessage().contains("8 characters"));
+  }
+
+  @Test
+  void allowHosts_patterns_limitRegistration() {
+    ServerConfig cfg = ServerConfig.loopback(0).withAllowHosts(List.of("http://10.0.*"));
+    cfg.checkEndpointAllowed("http://10.0.0.5:33333");
+    assertEquals("FORBIDDEN", assertThrows(io.clusterd.ClusterdException.class,
+        () -> cfg.checkEndpointAllowed("http://192.168.1.1")).code().token());
+    assertEquals("FORBIDDEN", assertThrows(io.clusterd.ClusterdException.class,
+        () -> ServerConfig.loopback(0).checkEndpointAllowed("http://169.254.169.254/latest")).code().token());
+  }
+}
