@@ -130,7 +130,12 @@ public final class ClusterdServer implements AutoCloseable {
     String length = ctx.header("Content-Length");
     if (length != null) {
       try {
-        if (Long.parseLong(length.strip()) > config.maxBodyBytes()) {
+        long declared = Long.parseLong(length.strip());
+        if (declared > config.maxBodyBytes()) {
+          if (declared <= config.maxBodyBytes() * 4) {
+            // read what the client is still sending, so it receives the 413 instead of a reset connection
+            ctx.bodyAsBytes();
+          }
           throw tooLarge(config);
         }
       } catch (NumberFormatException e) {
