@@ -85,24 +85,13 @@ public final class ApiRoutes {
     delete(r, "/api/instances/{id}", "unregister an instance", ctx -> change(ctx,
         new Change.UnregisterInstance(ctx.pathParam("id")), res -> Map.of("deleted", ctx.pathParam("id"))));
     get(r, "/api/instances/{id}/version", "forwarded version", ctx -> async(ctx,
-        clusterd.version(instanceId(ctx)).thenApply(v -> Map.of("api", v.api(), "elektra", Map.of("version",
-            v.elektra(), "major", v.major(), "minor", v.minor(), "micro", v.micro())))));
+        clusterd.version(instanceId(ctx)).thenApply(Json::version)));
     get(r, "/api/instances/{id}/status", "synchronization status", ctx -> ok(ctx, status(instanceId(ctx))));
     get(r, "/api/instances/{id}/pins", "effective pins with the locking cluster", ctx -> ok(ctx,
         clusterd.effectivePins(instanceId(ctx)).stream().map(Json::effectivePin).toList()));
     get(r, "/api/instances/{id}/kdb", "lookup the root", ctx -> instanceLookup(ctx, "kdb"));
     get(r, "/api/instances/{id}/kdb/<path>", "lookup a key (locked keys marked)", ctx -> instanceLookup(ctx, "kdb"));
-    put(r, "/api/instances/{id}/kdb/<path>", "set a value (C1)", ctx -> instanceWrite(ctx,
-        KeyOperation.set(key(ctx, "kdb"), value(ctx))));
-    delete(r, "/api/instances/{id}/kdb/<path>", "delete recursively (C1)", ctx -> instanceWrite(ctx,
-        KeyOperation.delete(key(ctx, "kdb"))));
-    post(r, "/api/instances/{id}/kdbMv/<path>", "move a key (C1)", ctx -> instanceWrite(ctx,
-        KeyOperation.move(key(ctx, "kdbMv"), target(ctx))));
-    post(r, "/api/instances/{id}/kdbCp/<path>", "copy a key (C1)", ctx -> instanceWrite(ctx,
-        KeyOperation.copy(key(ctx, "kdbCp"), target(ctx))));
-    post(r, "/api/instances/{id}/kdbMeta/<path>", "set metadata (C1)", ctx -> instanceWrite(ctx, metaSet(ctx)));
-    delete(r, "/api/instances/{id}/kdbMeta/<path>", "remove metadata (C1)", ctx -> instanceWrite(ctx,
-        metaDelete(ctx)));
+    keyWrites(r, "/api/instances/{id}", "on the instance (C1)", this::instanceWrite);
     get(r, "/api/instances/{id}/kdbFind/<path>", "forwarded find", ctx -> async(ctx,
         clusterd.find(instanceId(ctx), rest(ctx, "kdbFind")).thenApply(l -> l)));
 
@@ -127,24 +116,12 @@ public final class ApiRoutes {
     get(r, "/api/clusters/{id}/version", "versions of all instances below", ctx -> async(ctx,
         clusterd.versions(clusterId(ctx)).thenApply(m -> {
           Map<String, Object> out = new LinkedHashMap<>();
-          m.forEach((id, v) -> out.put(id, Map.of("api", v.api(), "elektra", Map.of("version", v.elektra(),
-              "major", v.major(), "minor", v.minor(), "micro", v.micro()))));
+          m.forEach((id, v) -> out.put(id, Json.version(v)));
           return out;
         })));
     get(r, "/api/clusters/{id}/kdb", "the cluster's pins from the root", ctx -> clusterLookup(ctx));
     get(r, "/api/clusters/{id}/kdb/<path>", "the cluster's pins in lookup shape", ctx -> clusterLookup(ctx));
-    put(r, "/api/clusters/{id}/kdb/<path>", "pin a value and fan out (C2, C3)", ctx -> clusterWrite(ctx,
-        KeyOperation.set(key(ctx, "kdb"), value(ctx))));
-    delete(r, "/api/clusters/{id}/kdb/<path>", "unpin and delete on every instance below", ctx -> clusterWrite(ctx,
-        KeyOperation.delete(key(ctx, "kdb"))));
-    post(r, "/api/clusters/{id}/kdbMv/<path>", "move pinned keys and fan out", ctx -> clusterWrite(ctx,
-        KeyOperation.move(key(ctx, "kdbMv"), target(ctx))));
-    post(r, "/api/clusters/{id}/kdbCp/<path>", "copy pinned keys and fan out", ctx -> clusterWrite(ctx,
-        KeyOperation.copy(key(ctx, "kdbCp"), target(ctx))));
-    post(r, "/api/clusters/{id}/kdbMeta/<path>", "set metadata of a pin and fan out", ctx -> clusterWrite(ctx,
-        metaSet(ctx)));
-    delete(r, "/api/clusters/{id}/kdbMeta/<path>", "remove metadata of a pin and fan out", ctx -> clusterWrite(ctx,
-        metaDelete(ctx)));
+    keyWrites(r, "/api/clusters/{id}", "as pins, fanned out (C2, C3)", this::clusterWrite);
     get(r, "/api/clusters/{id}/drift", "drifted keys per instance below", ctx -> async(ctx,
         clusterd.drift(clusterId(ctx)).thenApply(m -> {
           Map<String, Object> out = new LinkedHashMap<>();
@@ -162,6 +139,21 @@ public final class ApiRoutes {
   }
 
   // ------------------------------------------------------------------------------------------ registration helpers
+
+  /** The key-writing routes, the same for instances and clusters: set, delete, move, copy, metadata. */
+  private void keyWrites(RoutesConfig r, String node, String how,
+      java.util.function.BiConsumer<Context, KeyOperation> write) {
+    put(r, node + "/kdb/<path>", "set a value " + how, ctx -> write.accept(ctx,
+        KeyOperation.set(key(ctx, "kdb"), value(ctx))));
+    delete(r, node + "/kdb/<path>", "delete recursively " + how, ctx -> write.accept(ctx,
+        KeyOperation.delete(key(ctx, "kdb"))));
+    post(r, node + "/kdbMv/<path>", "move a key and its subtree " + how, ctx -> write.accept(ctx,
+        KeyOperation.move(key(ctx, "kdbMv"), target(ctx))));
+    post(r, node + "/kdbCp/<path>", "copy a key and its subtree " + how, ctx -> write.accept(ctx,
+        KeyOperation.copy(key(ctx, "kdbCp"), target(ctx))));
+    post(r, node + "/kdbMeta/<path>", "set metadata " + how, ctx -> write.accept(ctx, metaSet(ctx)));
+    delete(r, node + "/kdbMeta/<path>", "remove metadata " + how, ctx -> write.accept(ctx, metaDelete(ctx)));
+  }
 
   private void get(RoutesConfig r, String path, String summary, Handler h) {
     routes.add(new Route("GET", path, summary));

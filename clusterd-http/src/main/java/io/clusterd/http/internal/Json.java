@@ -158,6 +158,12 @@ public final class Json {
     return instance(i, parent, states.apply(i));
   }
 
+  /** An instance's version as elektrad answers it ({@code micro}, not {@code patch}). */
+  public static Map<String, Object> version(io.clusterd.InstanceVersion v) {
+    return Map.of("api", v.api(), "elektra", Map.of("version", v.elektra(), "major", v.major(), "minor", v.minor(),
+        "micro", v.micro()));
+  }
+
   public static Map<String, Object> lookup(LookupResult r) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("exists", r.exists());
