@@ -44,6 +44,7 @@ import picocli.CommandLine.Option;
     description = "Runs the clusterd daemon: one point of entry that manages the configuration of many Elektra hosts.",
     subcommands = {Main.InstanceCommand.class})
 public final class Main implements Callable<Integer> {
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
 
   @Option(names = "--port", description = "port to listen on (default ${DEFAULT-VALUE})", defaultValue = "33334")
   int port;
@@ -95,6 +96,15 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--plugins", description = "directory of transport plugin jars: each *.jar in it is loaded "
       + "(ServiceLoader, META-INF/services/io.clusterd.spi.TransportFactory); broken ones are reported and skipped")
   Path plugins;
+
+  static {
+    // The JDK HttpClient completes every sendAsync in the common pool; with fewer than two of its threads (any
+    // machine with two CPUs or fewer) that "pool" starts a new thread per response. Set before first use.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM,
+          Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
+  }
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {

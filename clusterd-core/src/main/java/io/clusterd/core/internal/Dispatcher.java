@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -275,7 +276,9 @@ public final class Dispatcher {
       }
       long base = backoff.toMillis() << (attempt - 1);
       long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-      return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+      // the resend is non-blocking: it runs on the JDK's delay thread, not in the common pool
+      Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, Runnable::run);
+      return CompletableFuture.supplyAsync(() -> null, later)
           .thenCompose(x -> sendWithRetries(instance, op, attempt + 1));
     }).thenCompose(Function.identity());
   }

@@ -306,16 +306,24 @@ public final class ElektradServer implements AutoCloseable {
       previous = session.tail;
       session.tail = answer;
     }
+    Supplier<Reply> run = () -> {
+      try {
+        return dispatch(instance, route, method, arg, preload, body, session);
+      } catch (RuntimeException e) {
+        LOG.warn("elektrad stand-in failed on {} {}", method, raw, e);
+        return Reply.empty(500);
+      }
+    };
+    if (wait.isZero() && previous.isDone()) {
+      // the common case: answered on this thread, without suspending the request
+      Reply reply = run.get();
+      answer.complete(reply);
+      write(ctx, reply, setCookie);
+      return;
+    }
     previous.handle((x, e) -> null)
         .thenCompose(x -> delayed(wait))
-        .thenApply(x -> {
-          try {
-            return dispatch(instance, route, method, arg, preload, body, session);
-          } catch (RuntimeException e) {
-            LOG.warn("elektrad stand-in failed on {} {}", method, raw, e);
-            return Reply.empty(500);
-          }
-        })
+        .thenApply(x -> run.get())
         .whenComplete((reply, error) -> answer.complete(reply != null ? reply : Reply.empty(500)));
     ctx.future(() -> answer.thenAccept(reply -> write(ctx, reply, setCookie)));
   }

@@ -11,11 +11,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves the {@code http} and {@code https} schemes: instances whose key database is exposed by Elektra's
@@ -34,11 +37,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each transport keeps its own elektrad session (see {@code ELEKTRAD-PROTOCOL.md}) and applies the response
  * timeout of its {@link TransportConfig} to every request.
  *
+ * <p>Machines with two CPUs or fewer: the JDK HttpClient completes every asynchronous exchange in the
+ * common {@link java.util.concurrent.ForkJoinPool}, which, with a parallelism below two, starts a new thread
+ * per response (more than doubling the CPU cost of a request). Run the JVM with
+ * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} there; the daemon sets it itself, and this
+ * factory logs a warning once when it is missing.
+ *
  * <p>Thread-safe. {@link #close()} stops the shared threads; transports created by a closed factory fail
  * with {@code INSTANCE_UNREACHABLE}. A factory that is never closed holds only idle daemon threads, which
  * end after a minute without work.
  */
 public final class HttpTransportFactory implements TransportFactory, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpTransportFactory.class);
+  private static final AtomicBoolean WARNED = new AtomicBoolean();
 
   private final ThreadPoolExecutor executor;
   private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
@@ -46,6 +57,11 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
 
   /** A factory with its own HTTP clients and threads (also the constructor {@link java.util.ServiceLoader} uses). */
   public HttpTransportFactory() {
+    if (ForkJoinPool.getCommonPoolParallelism() < 2 && !WARNED.getAndSet(true)) {
+      LOG.warn("the common ForkJoinPool has a parallelism of {}: the JDK HttpClient then starts a thread per"
+          + " response; run java with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
+          ForkJoinPool.getCommonPoolParallelism());
+    }
     AtomicInteger count = new AtomicInteger();
     // the client's work is non-blocking: a few threads serve any number of requests without thread churn
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
