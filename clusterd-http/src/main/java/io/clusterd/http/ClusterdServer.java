@@ -73,9 +73,11 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.requestLogger.http((ctx, ms) -> {
         metrics.request(ctx.method().name(), routeOf(ctx), ctx.status().getCode(),
             java.time.Duration.ofNanos((long) (ms * 1_000_000)));
-        Auth.Principal p = ctx.attribute("principal");
-        ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
-            p == null ? "-" : p.name());
+        if (ACCESS.isInfoEnabled()) {
+          Auth.Principal p = ctx.attribute("principal");
+          ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
+              p == null ? "-" : p.name());
+        }
       });
       cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));
       cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config));

@@ -15,6 +15,7 @@ public final class Benchmarks {
     // one access-log line per request would measure the console, not clusterd
     System.setProperty("org.slf4j.simpleLogger.log.io.clusterd.access", "warn");
     if (args.length == 3 && args[0].equals("fanout-one")) {
+      FanOutBenchmark.warmUp();
       var r = FanOutBenchmark.measure(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
           Integer.getInteger("bench.inflight", 256), 30);
       System.out.printf("N=%s d=%sms p50 %.1f ms p99 %.1f ms, %.0f instance-writes/s%n", args[1], args[2],

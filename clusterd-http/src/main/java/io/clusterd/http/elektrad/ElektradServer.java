@@ -3,6 +3,7 @@ package io.clusterd.http.elektrad;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.http.elektrad.ElektradInstance.Session;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.io.ByteArrayOutputStream;
@@ -102,6 +103,7 @@ public final class ElektradServer implements AutoCloseable {
     this.urlHost = urlHost(b.bindHost);
     this.app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
+      config.http.compressionStrategy = CompressionStrategy.NONE; // elektrad never compresses its answers
       // elektrad reads raw paths: let '//', '%2F', '%25', ';' and dot segments through to the handler
       config.jetty.modifyHttpConfiguration(http -> {
         http.setUriCompliance(UriCompliance.UNSAFE);

@@ -12,11 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,44 +29,36 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>All transports of one factory share one JDK {@link HttpClient} per connect timeout (HTTP/1.1, kept-alive
- * connections, no redirects, no cookie jar) and one pool of daemon threads that completes their futures.
- * Each transport keeps its own elektrad session (see {@code ELEKTRAD-PROTOCOL.md}) and applies the response
- * timeout of its {@link TransportConfig} to every request.
+ * connections, no redirects, no cookie jar). Each transport keeps its own elektrad session (see
+ * {@code ELEKTRAD-PROTOCOL.md}) and applies the response timeout of its {@link TransportConfig} to every request.
  *
- * <p>Machines with two CPUs or fewer: the JDK HttpClient completes every asynchronous exchange in the
- * common {@link java.util.concurrent.ForkJoinPool}, which, with a parallelism below two, starts a new thread
- * per response (more than doubling the CPU cost of a request). Run the JVM with
- * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} there; the daemon sets it itself, and this
+ * <p>Threads: the client's own work is non-blocking, so it runs where it is started (the caller's thread or
+ * the client's selector thread) rather than being handed to a pool; measured, the hand-offs cost as much CPU
+ * as the HTTP work itself. The client completes every future in the common
+ * {@link java.util.concurrent.ForkJoinPool}, so callers' continuations never run on the selector thread. With
+ * a common-pool parallelism below two (any machine with two CPUs or fewer) that pool starts a new thread per
+ * response, which more than doubles the CPU cost of a request: run the JVM with
+ * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} there. The daemon sets it itself; this
  * factory logs a warning once when it is missing.
  *
- * <p>Thread-safe. {@link #close()} stops the shared threads; transports created by a closed factory fail
- * with {@code INSTANCE_UNREACHABLE}. A factory that is never closed holds only idle daemon threads, which
- * end after a minute without work.
+ * <p>Thread-safe. Transports created by a {@linkplain #close() closed} factory fail with
+ * {@code INSTANCE_UNREACHABLE}. The clients' selector threads are daemon threads that end once the factory
+ * is unreachable.
  */
 public final class HttpTransportFactory implements TransportFactory, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransportFactory.class);
   private static final AtomicBoolean WARNED = new AtomicBoolean();
 
-  private final ThreadPoolExecutor executor;
   private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  /** A factory with its own HTTP clients and threads (also the constructor {@link java.util.ServiceLoader} uses). */
+  /** A factory with its own HTTP clients (also the constructor {@link java.util.ServiceLoader} uses). */
   public HttpTransportFactory() {
     if (ForkJoinPool.getCommonPoolParallelism() < 2 && !WARNED.getAndSet(true)) {
       LOG.warn("the common ForkJoinPool has a parallelism of {}: the JDK HttpClient then starts a thread per"
           + " response; run java with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
           ForkJoinPool.getCommonPoolParallelism());
     }
-    AtomicInteger count = new AtomicInteger();
-    // the client's work is non-blocking: a few threads serve any number of requests without thread churn
-    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-    this.executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "clusterd-http-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
   }
 
   @Override
@@ -98,11 +86,10 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
     return new HttpTransport(client(config.connectTimeout()), config, () -> closed);
   }
 
-  /** Stops the shared threads; transports of this factory fail from now on. Idempotent. */
+  /** Transports of this factory fail from now on; no request starts after this. Idempotent. */
   @Override
   public void close() {
     closed = true;
-    executor.shutdown();
   }
 
   private HttpClient client(Duration connectTimeout) {
@@ -110,7 +97,7 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
       HttpClient.Builder b = HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .followRedirects(HttpClient.Redirect.NEVER)
-          .executor(executor);
+          .executor(Runnable::run);
       if (!timeout.isZero() && !timeout.isNegative()) {
         b.connectTimeout(timeout);
       }
