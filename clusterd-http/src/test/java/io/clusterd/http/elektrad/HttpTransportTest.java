@@ -114,6 +114,22 @@ class HttpTransportTest {
   }
 
   @Test
+  void answers_reachCallers_offTheClientsSelectorThread() {
+    // the client's own work runs inline; callers' continuations (which may take locks) must not stall its I/O
+    server.delay(Duration.ofMillis(20));
+    List<CompletableFuture<String>> threads = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      threads.add(transport.set(k("user:/t/k" + i), "v").thenApply(v -> Thread.currentThread().getName()));
+      threads.add(transport.lookup(k("user:/t"), 0).thenApply(r -> Thread.currentThread().getName()));
+    }
+    for (CompletableFuture<String> t : threads) {
+      String name = await(t);
+      assertTrue(!name.contains("SelectorManager"), "a continuation ran on " + name);
+    }
+    assertEquals("v", await(transport.lookup(k("user:/t/k7"), 0)).value());
+  }
+
+  @Test
   void keyNames_specialCharacters_reachTheHostUnchanged() {
     List<String> parts = List.of("a b", "x#y", "50%", "%", "what?", "a/b", "a/", "h\u00e9llo \u65e5\u672c",
         "semi;colon", "plus+amp&eq=", "back\\slash", "..", ".", "#10", "~tilde@at:colon", "\ud83d\ude80",
