@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterd.KeyName;
 import io.clusterd.core.Clusterd;
+import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.mem.MemTransportFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The routes of HTTP-API.md not covered by {@link ApiTest}: editing, listing, detaching, cluster key moves. */
 class ApiRoutesTest {
@@ -59,6 +62,66 @@ class ApiRoutesTest {
     assertEquals(200, api.delete("/api/instances/a").status());
     assertEquals(404, api.get("/api/instances/a").status());
     assertEquals("1", valueOn("a", "user:/kept"), "unregistering never changes the host");
+  }
+
+  @Test
+  void keyNamedLikeTheRoute_andNodeNamedLikeTheRoute_areReadAsGiven() {
+    assertEquals(200, api.text("PUT", "/api/instances/a/kdb/user%3A/app/kdb", "deep").status());
+    JsonNode read = api.get("/api/instances/a/kdb/user%3A/app/kdb").json();
+    assertEquals("user:/app/kdb", read.get("path").asText());
+    assertEquals("deep", read.get("value").asText());
+    assertEquals("deep", valueOn("a", "user:/app/kdb"));
+    assertEquals(201, api.json("POST", "/api/clusters", "{\"id\":\"kdb\",\"name\":\"K\"}").status());
+    assertEquals(200, api.text("PUT", "/api/clusters/kdb/kdb/user%3A/kdb/x", "pinned").status());
+    JsonNode pin = api.get("/api/clusters/kdb/kdb/user%3A/kdb/x").json();
+    assertEquals("user:/kdb/x", pin.get("path").asText());
+    assertEquals("pinned", pin.get("value").asText());
+    assertEquals("user:/", api.get("/api/instances/a/kdb").json().get("path").asText());
+    assertEquals("system:/", api.get("/api/instances/a/kdb/system%3A/").json().get("path").asText());
+  }
+
+  @Test
+  void clusterEdit_withARefusedMove_changesNothing() {
+    ApiClient.Answer cycle = api.json("PUT", "/api/clusters/top", "{\"name\":\"Renamed\",\"parent\":\"mid\"}");
+    assertEquals(409, cycle.status(), cycle.raw());
+    assertEquals("CYCLE", cycle.i18n());
+    JsonNode top = api.get("/api/clusters/top").json();
+    assertEquals("Top", top.get("name").asText(), "the rename must not be applied without the move");
+    assertTrue(top.get("parent") == null || top.get("parent").isNull());
+    ApiClient.Answer both = api.json("PUT", "/api/clusters/mid", "{\"name\":\"Middle\",\"parent\":null}");
+    assertEquals(200, both.status(), both.raw());
+    assertEquals("Middle", both.json().get("name").asText());
+    assertTrue(both.json().get("parent") == null || both.json().get("parent").isNull());
+  }
+
+  @Test
+  void instanceEdit_withParent_movesTheInstanceAsTheConflictMessageSays() {
+    assertEquals(201, api.json("POST", "/api/clusters", "{\"id\":\"other\",\"name\":\"Other\"}").status());
+    ApiClient.Answer taken = api.json("POST", "/api/clusters/other/instances", "{\"instanceId\":\"a\"}");
+    assertEquals("ALREADY_IN_CLUSTER", taken.i18n());
+    String hint = taken.json().path("error").path("message").asText();
+    assertTrue(hint.contains("\"parent\": \"other\""), hint);
+    ApiClient.Answer moved = api.json("PUT", "/api/instances/a", "{\"parent\":\"other\"}");
+    assertEquals(200, moved.status(), moved.raw());
+    assertEquals("other", api.get("/api/instances/a").json().get("parent").asText());
+    assertEquals(1, api.get("/api/clusters/mid/instances").json().size());
+  }
+
+  @Test
+  void health_saysWhenTheStoreCannotBeRead(@TempDir Path dir) {
+    SqliteStore store = SqliteStore.open(dir);
+    try (Clusterd own = Clusterd.builder().store(store).transport(mem).reconcileEvery(Duration.ZERO).build();
+        ClusterdServer daemon = ClusterdServer.start(own, ServerConfig.loopback(0))) {
+      ApiClient client = new ApiClient(daemon.url());
+      ApiClient.Answer fine = client.get("/api/health");
+      assertEquals(200, fine.status());
+      assertEquals("ok", fine.json().get("store").asText());
+      store.close(); // what a lost or broken database file looks like to the daemon
+      ApiClient.Answer failing = client.get("/api/health");
+      assertEquals(503, failing.status(), failing.raw());
+      assertEquals("failing", failing.json().get("status").asText());
+      assertTrue(failing.json().get("store").asText().contains("closed"), failing.raw());
+    }
   }
 
   @Test

@@ -605,7 +605,8 @@ public final class Registry {
     if (refuseIfParented && ce.parent != null) {
       m.conflict(Conflict.of(ErrorCode.ALREADY_IN_CLUSTER,
           "'" + child + "' is already a member of cluster '" + ce.parent
-              + "': move it explicitly (PUT the node with a new parent) or detach it first",
+              + "': move it explicitly (PUT the node with {\"parent\": \"" + (parent == null ? "" : parent)
+              + "\"}) or detach it first",
           Map.of("id", child, "cluster", ce.parent)));
     }
     if (parent != null && (parent.equals(child) || isInSubtree(parent, child))) {

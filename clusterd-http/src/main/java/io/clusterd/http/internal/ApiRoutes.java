@@ -10,6 +10,7 @@ import io.clusterd.InstanceState;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
 import io.clusterd.LookupResult;
+import io.clusterd.Namespace;
 import io.clusterd.Node;
 import io.clusterd.core.Cascade;
 import io.clusterd.core.Change;
@@ -18,6 +19,7 @@ import io.clusterd.core.ClusterSpec;
 import io.clusterd.core.Clusterd;
 import io.clusterd.core.InstanceSpec;
 import io.clusterd.core.NodeUpdate;
+import io.clusterd.core.Plan;
 import io.clusterd.http.ServerConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -68,8 +70,7 @@ public final class ApiRoutes {
     get(r, "/api/openapi.json", "this description of the API", ctx -> ok(ctx, OpenApi.document(routes, version)));
     get(r, "/metrics", "metrics in Prometheus text format", ctx -> ctx.contentType("text/plain; version=0.0.4")
         .result(metrics.scrape()));
-    get(r, "/api/health", "liveness and store status", ctx -> ok(ctx, Map.of("status", "ok",
-        "instances", clusterd.instances().size(), "clusters", clusterd.clusters().size())));
+    get(r, "/api/health", "liveness and store status", this::health);
     get(r, "/api/tree", "the whole forest with instance status", ctx -> ok(ctx, Map.of("tree",
         clusterd.forest().stream().map(n -> Json.node(n, null, this::state)).toList())));
     post(r, "/api/session", "sign in with a token (sets a session cookie)", this::signIn);
@@ -206,6 +207,23 @@ public final class ApiRoutes {
     ok(ctx, Map.of("signedOut", true));
   }
 
+  /** 200 with {@code "status": "ok"}, or 503 with {@code "failing"} and the reason when the store cannot be read. */
+  private void health(Context ctx) {
+    String store = "ok";
+    try {
+      clusterd.history(Optional.empty(), Long.MAX_VALUE, 1);
+    } catch (RuntimeException e) {
+      store = "failing: " + e.getMessage();
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", store.equals("ok") ? "ok" : "failing");
+    body.put("store", store);
+    body.put("instances", clusterd.instances().size());
+    body.put("clusters", clusterd.clusters().size());
+    ctx.status(store.equals("ok") ? 200 : 503);
+    write(ctx, body);
+  }
+
   private void history(Context ctx) {
     Optional<String> node = Optional.ofNullable(ctx.queryParam("node")).filter(s -> !s.isEmpty());
     int limit = intParam(ctx, "limit", 50, 1, 1000);
@@ -261,16 +279,32 @@ public final class ApiRoutes {
   }
 
   private void updateInstance(Context ctx) {
+    String id = instanceId(ctx);
     JsonNode b = Json.object(bodyJson(ctx));
     NodeUpdate u = update(b);
     u.host().ifPresent(config::checkEndpointAllowed);
-    Change c = new Change.UpdateInstance(instanceId(ctx), u);
-    if (dryRun(ctx)) {
-      ok(ctx, Json.plan(clusterd.plan(c)));
-      return;
+    runAll(ctx, edits(ctx, id, b, u, new Change.UpdateInstance(id, u)), () -> {
+      Instance i = clusterd.instance(id);
+      return Json.instance(i, clusterd.parentOf(id).orElse(null), state(i));
+    });
+  }
+
+  /**
+   * The changes a PUT on a node asks for: a move when {@code parent} is given and differs ({@code null} = to the
+   * top level), then the edit of its own fields when any is given.
+   */
+  private List<Change> edits(Context ctx, String id, JsonNode b, NodeUpdate u, Change update) {
+    List<Change> changes = new ArrayList<>();
+    if (b.has("parent")) {
+      Optional<String> parent = b.get("parent").isNull() ? Optional.empty() : Optional.of(b.get("parent").asText());
+      if (!parent.equals(clusterd.parentOf(id))) {
+        changes.add(new Change.Move(id, parent, force(ctx)));
+      }
     }
-    Instance i = (Instance) clusterd.apply(c, actor(ctx)).join().node().orElseThrow();
-    ok(ctx, Json.instance(i, clusterd.parentOf(i.id()).orElse(null), state(i)));
+    if (u.name().isPresent() || u.description().isPresent() || u.labels().isPresent() || u.host().isPresent()) {
+      changes.add(update);
+    }
+    return changes;
   }
 
   private void createCluster(Context ctx) {
@@ -300,18 +334,8 @@ public final class ApiRoutes {
   private void updateCluster(Context ctx) {
     String id = clusterId(ctx);
     JsonNode b = Json.object(bodyJson(ctx));
-    List<Change> changes = new ArrayList<>();
     NodeUpdate u = update(b);
-    if (u.name().isPresent() || u.description().isPresent() || u.labels().isPresent() || u.host().isPresent()) {
-      changes.add(new Change.UpdateCluster(id, u));
-    }
-    if (b.has("parent")) {
-      Optional<String> parent = b.get("parent").isNull() ? Optional.empty() : Optional.of(b.get("parent").asText());
-      if (!parent.equals(clusterd.parentOf(id))) {
-        changes.add(new Change.Move(id, parent, force(ctx)));
-      }
-    }
-    runAll(ctx, changes, () -> {
+    runAll(ctx, edits(ctx, id, b, u, new Change.UpdateCluster(id, u)), () -> {
       Cluster c = clusterd.cluster(id);
       return Json.cluster(c, clusterd.parentOf(id).orElse(null), true, this::state);
     });
@@ -379,7 +403,7 @@ public final class ApiRoutes {
 
   private void instanceLookup(Context ctx, String route) {
     String id = instanceId(ctx);
-    KeyName key = ctx.path().endsWith("/" + route) ? KeyName.root(io.clusterd.Namespace.USER) : key(ctx, route);
+    KeyName key = keyOrRoot(ctx, route);
     int preload = intParam(ctx, "preload", 0, 0, 9);
     async(ctx, clusterd.lookupWithLocks(id, key, preload).thenApply(l -> {
       Map<String, Object> body = Json.lookup(l.result());
@@ -394,7 +418,7 @@ public final class ApiRoutes {
 
   private void clusterLookup(Context ctx) {
     String id = clusterId(ctx);
-    KeyName key = ctx.path().endsWith("/kdb") ? KeyName.root(io.clusterd.Namespace.USER) : key(ctx, "kdb");
+    KeyName key = keyOrRoot(ctx, "kdb");
     var pins = clusterd.pins(id);
     List<String> ls = new ArrayList<>();
     Map<String, Object> self = null;
@@ -505,6 +529,13 @@ public final class ApiRoutes {
       ok(ctx, plans.size() == 1 ? plans.get(0) : Map.of("dryRun", true, "plans", plans));
       return;
     }
+    // all or nothing: a refused part (a move into a cycle, say) must not leave the other parts applied
+    for (Change c : changes) {
+      Plan plan = clusterd.plan(c);
+      if (!plan.accepted()) {
+        throw ClusterdException.refused(plan.conflicts());
+      }
+    }
     for (Change c : changes) {
       clusterd.apply(c, actor(ctx)).join();
     }
@@ -537,13 +568,8 @@ public final class ApiRoutes {
   }
 
   static String rest(Context ctx, String route) {
-    String raw = ctx.req().getRequestURI();
-    String marker = "/" + route + "/";
-    int at = raw.indexOf(marker);
-    if (at < 0) {
-      throw ClusterdException.of(ErrorCode.INVALID_KEY_NAME, "the key name is missing after /" + route + "/");
-    }
-    String encoded = raw.substring(at + marker.length());
+    String encoded = rawKey(ctx).orElseThrow(() -> ClusterdException.of(ErrorCode.INVALID_KEY_NAME,
+        "the key name is missing after /" + route + "/"));
     StringBuilder out = new StringBuilder();
     Iterator<String> segments = List.of(encoded.split("/", -1)).iterator();
     while (segments.hasNext()) {
@@ -553,6 +579,27 @@ public final class ApiRoutes {
       }
     }
     return out.toString();
+  }
+
+  /** The key name after {@code /<route>/}, or the root of {@code user:/} when the request path ends at the route. */
+  static KeyName keyOrRoot(Context ctx, String route) {
+    return rawKey(ctx).isEmpty() ? KeyName.root(Namespace.USER) : key(ctx, route);
+  }
+
+  /**
+   * The raw part of the request path after {@code /api/<instances|clusters>/<id>/<route>/}, found by position:
+   * the route's name may also be a node id or a part of the key name ({@code .../kdb/user:/app/kdb}).
+   */
+  private static Optional<String> rawKey(Context ctx) {
+    String raw = ctx.req().getRequestURI();
+    int at = 0;
+    for (int slash = 0; slash < 5; slash++) {
+      at = raw.indexOf('/', at) + 1;
+      if (at == 0) {
+        return Optional.empty();
+      }
+    }
+    return at >= raw.length() ? Optional.empty() : Optional.of(raw.substring(at));
   }
 
   /** A PUT value: {@code text/plain} raw, or a JSON string ({@code null} = empty). */

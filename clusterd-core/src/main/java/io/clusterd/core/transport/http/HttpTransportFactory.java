@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: the client's own work is non-blocking, so it runs where it is started (the caller's thread or
  * the client's selector thread) rather than being handed to a pool; measured, the hand-offs cost as much CPU
- * as the HTTP work itself. The client completes every future in the common
+ * as the HTTP work itself (this includes resolving a host name on the first request to it, which the JDK then
+ * caches). The client completes every future in the common
  * {@link java.util.concurrent.ForkJoinPool}, so callers' continuations never run on the selector thread. With
  * a common-pool parallelism below two (any machine with two CPUs or fewer) that pool starts a new thread per
  * response, which more than doubles the CPU cost of a request: run the JVM with
