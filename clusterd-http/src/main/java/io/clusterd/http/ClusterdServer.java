@@ -63,6 +63,7 @@ public final class ClusterdServer implements AutoCloseable {
     Javalin app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
+      cfg.http.prefer405over404 = true; // a known path with another method: 405 METHOD_NOT_ALLOWED
       cfg.jetty.modifyHttpConfiguration(h -> h.setUriCompliance(UriCompliance.LEGACY));
       cfg.jetty.modifyServletContextHandler(h -> h.getServletHandler().setDecodeAmbiguousURIs(true));
       cfg.staticFiles.add(s -> {

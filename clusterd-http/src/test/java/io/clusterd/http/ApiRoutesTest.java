@@ -125,6 +125,56 @@ class ApiRoutesTest {
   }
 
   @Test
+  void membershipRoutes_refuseANodeOfTheOtherKind() {
+    ApiClient.Answer wrongRoute = api.delete("/api/clusters/top/instances/mid");
+    assertEquals(404, wrongRoute.status(), wrongRoute.raw());
+    assertEquals("INSTANCE_NOT_FOUND", wrongRoute.i18n());
+    assertEquals("top", api.get("/api/clusters/mid").json().get("parent").asText(), "nothing was detached");
+    ApiClient.Answer wrongList = api.json("POST", "/api/clusters", "{\"name\":\"X\",\"clusters\":[\"a\"]}");
+    assertEquals(400, wrongList.status(), wrongList.raw());
+    assertEquals("INVALID_BODY", wrongList.i18n());
+    assertEquals(2, api.get("/api/clusters").json().size(), "no cluster was created");
+  }
+
+  @Test
+  void unpin_pinsListAndHistoryPaging() {
+    assertEquals(200, api.text("PUT", "/api/clusters/top/kdb/user:/app/a", "1").status());
+    assertEquals(200, api.text("PUT", "/api/clusters/top/kdb/user:/app/a/b", "2").status());
+    JsonNode pins = api.get("/api/clusters/mid/pins").json();
+    assertEquals(2, pins.size(), pins.toString());
+    assertEquals("top", pins.get(0).get("lockedBy").asText(), pins.toString());
+    ApiClient.Answer unpin = api.delete("/api/clusters/top/kdb/user:/app/a");
+    assertEquals(200, unpin.status(), unpin.raw());
+    assertEquals(0, api.get("/api/clusters/top/pins").json().size());
+    for (String i : List.of("a", "b")) {
+      assertFalse(mem.database(i).lookup(KeyName.parse("user:/app/a"), 0).exists());
+      assertFalse(mem.database(i).lookup(KeyName.parse("user:/app/a/b"), 0).exists());
+    }
+    assertEquals(200, api.text("PUT", "/api/instances/a/kdb/user:/app/a", "free again").status());
+    JsonNode newest = api.get("/api/history?node=top&limit=2").json().get("history");
+    assertEquals(2, newest.size());
+    long oldestShown = newest.get(1).get("seq").asLong();
+    JsonNode older = api.get("/api/history?node=top&limit=50&before=" + oldestShown).json().get("history");
+    assertTrue(older.size() >= 1, older.toString());
+    for (JsonNode h : older) {
+      assertTrue(h.get("seq").asLong() < oldestShown, older.toString());
+    }
+  }
+
+  @Test
+  void smallErrors_registerOff_missingClusterId_wrongMethod() {
+    ApiClient.Answer off = api.json("POST", "/api/register?apikey=x", "{\"name\":\"n\",\"host\":\"mem://n\"}");
+    assertEquals(403, off.status(), off.raw());
+    assertEquals("FORBIDDEN", off.i18n());
+    ApiClient.Answer noId = api.json("POST", "/api/clusters/top/clusters", "{}");
+    assertEquals(400, noId.status(), noId.raw());
+    assertEquals("INVALID_BODY", noId.i18n());
+    ApiClient.Answer wrongMethod = api.json("PATCH", "/api/instances/a", "{}");
+    assertEquals(405, wrongMethod.status(), wrongMethod.raw());
+    assertEquals("METHOD_NOT_ALLOWED", wrongMethod.i18n(), wrongMethod.raw());
+  }
+
+  @Test
   void clusters_listWithParentAndMembers() {
     JsonNode list = api.get("/api/clusters").json();
     assertEquals(2, list.size());

@@ -110,10 +110,10 @@ public final class ApiRoutes {
         clusterd.effectivePins(clusterId(ctx)).stream().map(Json::effectivePin).toList()));
     get(r, "/api/clusters/{id}/instances", "member instances", ctx -> ok(ctx, members(ctx, true)));
     post(r, "/api/clusters/{id}/instances", "attach an instance (C5, C6)", ctx -> attach(ctx, "instanceId"));
-    delete(r, "/api/clusters/{id}/instances/{child}", "detach an instance", this::detach);
+    delete(r, "/api/clusters/{id}/instances/{child}", "detach an instance", ctx -> detach(ctx, true));
     get(r, "/api/clusters/{id}/clusters", "sub-clusters", ctx -> ok(ctx, members(ctx, false)));
     post(r, "/api/clusters/{id}/clusters", "attach a cluster (C4, C5, C6)", ctx -> attach(ctx, "clusterId"));
-    delete(r, "/api/clusters/{id}/clusters/{child}", "detach a cluster", this::detach);
+    delete(r, "/api/clusters/{id}/clusters/{child}", "detach a cluster", ctx -> detach(ctx, false));
     get(r, "/api/clusters/{id}/version", "versions of all instances below", ctx -> async(ctx,
         clusterd.versions(clusterId(ctx)).thenApply(m -> {
           Map<String, Object> out = new LinkedHashMap<>();
@@ -314,8 +314,8 @@ public final class ApiRoutes {
       throw ClusterdException.of(ErrorCode.NAME_MISSING, "the name is missing: give a display name of 1 to 200 characters");
     }
     List<String> members = new ArrayList<>();
-    members.addAll(strings(b, "instances"));
-    members.addAll(strings(b, "clusters"));
+    members.addAll(members(b, "instances", true));
+    members.addAll(members(b, "clusters", false));
     ClusterSpec spec = new ClusterSpec(Optional.ofNullable(text(b, "id")), name, text(b, "description"), labels(b),
         Optional.ofNullable(text(b, "parent")), members);
     Change c = new Change.CreateCluster(spec);
@@ -329,6 +329,21 @@ public final class ApiRoutes {
     Map<String, Object> body = Json.cluster(cl, spec.parent().orElse(null), true, this::state);
     body.put("fanOut", Json.fanOut(res.fanOut()));
     write(ctx, body);
+  }
+
+  /**
+   * The ids listed in a field of a new cluster; an existing node of the other kind is refused (missing ones are the
+   * core's to report, also in a dry run).
+   */
+  private List<String> members(JsonNode b, String field, boolean instances) {
+    List<String> ids = strings(b, field);
+    for (String id : ids) {
+      clusterd.node(id).filter(n -> (n instanceof Instance) != instances).ifPresent(n -> {
+        throw ClusterdException.of(ErrorCode.INVALID_BODY, "'" + id + "' is " + (instances ? "a cluster" : "an instance")
+            + ": list it under '" + (instances ? "clusters" : "instances") + "'", Map.of("id", id, "field", field));
+      });
+    }
+    return ids;
   }
 
   private void updateCluster(Context ctx) {
@@ -395,9 +410,16 @@ public final class ApiRoutes {
     });
   }
 
-  private void detach(Context ctx) {
+  private void detach(Context ctx, boolean instance) {
     String parent = clusterId(ctx);
     String child = ctx.pathParam("child");
+    clusterd.node(child).filter(n -> (n instanceof Instance) != instance).ifPresent(n -> {
+      String kind = instance ? "instances" : "clusters";
+      String other = instance ? "clusters" : "instances";
+      throw ClusterdException.of(instance ? ErrorCode.INSTANCE_NOT_FOUND : ErrorCode.CLUSTER_NOT_FOUND,
+          "'" + child + "' is not one of the " + kind + ": detach it with DELETE /api/clusters/" + parent + "/" + other
+              + "/" + child, Map.of("id", child));
+    });
     change(ctx, new Change.Detach(parent, child), res -> Map.of("cluster", parent, "detached", child));
   }
 
