@@ -90,6 +90,18 @@ public final class KeyName implements Comparable<KeyName> {
     return Optional.ofNullable(KeyNameParser.parse(name, null));
   }
 
+  /**
+   * The canonical form of a metadata name, as Elektra canonicalizes the key name {@code meta:/<name>}
+   * ({@code check//type/} is {@code check/type}); empty when it is not a valid, non-empty metadata name.
+   *
+   * @throws NullPointerException if {@code name} is null
+   */
+  public static Optional<String> canonicalMetaName(String name) {
+    Objects.requireNonNull(name, "name");
+    return tryParse(Namespace.META.prefix() + "/" + name).filter(k -> !k.isRoot())
+        .map(k -> k.toString().substring(Namespace.META.prefix().length() + 1));
+  }
+
   /** The root key of {@code ns}: {@code user:/}, or {@code /} for {@link Namespace#CASCADING}. */
   public static KeyName root(Namespace ns) {
     return ROOTS[ns.ordinal()];

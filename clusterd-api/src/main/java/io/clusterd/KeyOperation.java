@@ -63,6 +63,9 @@ public record KeyOperation(
     Objects.requireNonNull(value, "value");
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(metaName, "metaName");
+    // kept canonical, as hosts store it, so pins and drift compare like with like; an invalid name is kept as given
+    // for the registry to refuse
+    metaName = metaName.map(n -> KeyName.canonicalMetaName(n).orElse(n));
     switch (kind) {
       case SET -> require(value.isPresent(), "SET needs a value");
       case MOVE, COPY -> require(target.isPresent(), kind + " needs a target");

@@ -16,11 +16,19 @@ import java.util.concurrent.CompletableFuture;
  * (the answer could not be understood), {@code INSTANCE_ERROR} (the instance refused, with its message and
  * {@code details.status}), {@code NAMESPACE_NOT_WRITABLE} (the transport refuses to send the write).
  *
+ * <p>A failure that certainly left the instance untouched (no connection could be made, the host is stopped)
+ * carries {@code details.notSent = true} ({@link #NOT_SENT}): clusterd then resends any operation, moves and
+ * copies included. Without it an unreachable or timed-out operation may have been applied, and only idempotent
+ * operations are sent again.
+ *
  * <p>Key names passed in are canonical. Implementations must be safe for concurrent use; clusterd itself sends
  * the writes of one instance one at a time, in order. A transport is created by its {@link TransportFactory} and
  * owned by the caller, who closes it.
  */
 public interface Transport extends AutoCloseable {
+
+  /** The details key, set to {@code true}, of a failure that happened before the operation reached the instance. */
+  String NOT_SENT = "notSent";
 
   /** The version of the instance's key database. */
   CompletableFuture<InstanceVersion> version();

@@ -168,6 +168,11 @@ public final class Clusterd implements AutoCloseable {
         transports.release(gone);
         drifts.remove(gone);
       }
+      if (change instanceof Change.UpdateInstance u && u.update().host().isPresent()) {
+        // what waits for the instance goes to its new address from now on
+        dispatcher.rebind(registry.instance(u.instance()));
+        drifts.remove(u.instance());
+      }
       for (Mutations.Send s : sends) {
         futures.add(dispatcher.submit(s.instance(), s.operation(), s.seq()));
       }

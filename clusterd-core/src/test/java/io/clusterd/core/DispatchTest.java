@@ -45,6 +45,9 @@ class DispatchTest {
     final Map<String, KeyDatabase> dbs = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
     volatile int failures;
+    /** How the failing requests fail: an instance-side 503 unless a test says otherwise. */
+    volatile java.util.function.Function<String, ClusterdException> failure = name -> ClusterdException.of(
+        ErrorCode.INSTANCE_ERROR, "flaky host " + name + " answered 503", Map.of("status", 503));
 
     @Override
     public Set<String> schemes() {
@@ -59,8 +62,7 @@ class DispatchTest {
       return new Transport() {
         private <T> CompletableFuture<T> attempt(java.util.function.Supplier<T> op) {
           if (count.incrementAndGet() <= failures) {
-            return CompletableFuture.failedFuture(ClusterdException.of(ErrorCode.INSTANCE_ERROR,
-                "flaky host " + name + " answered 503", Map.of("status", 503)));
+            return CompletableFuture.failedFuture(failure.apply(name));
           }
           return CompletableFuture.completedFuture(op.get());
         }
@@ -180,6 +182,81 @@ class DispatchTest {
           KeyOperation.move(KeyName.parse("user:/free"), KeyName.parse("user:/moved")))).join().fanOut().results().get(0);
       assertFalse(o.succeeded());
       assertEquals(1, f.attempts.get("h").get());
+    }
+  }
+
+  @Test
+  void pendingWrite_ofAnInstanceGivenANewAddress_goesToTheNewAddress() {
+    MemTransportFactory mem = new MemTransportFactory();
+    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO)
+        .retryBackoff(Duration.ofMillis(1)).build()) {
+      c.registerInstance(InstanceSpec.of("a", "mem://old").withId("a"));
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a")));
+      mem.stop("old");
+      assertEquals(502, c.pin("c", KEY, "v").status());
+      assertEquals(InstanceState.Status.PENDING, c.status("a").status());
+      c.apply(new Change.UpdateInstance("a", new NodeUpdate(java.util.Optional.empty(), java.util.Optional.empty(),
+          java.util.Optional.empty(), java.util.Optional.of("mem://new")))).join();
+      c.reconcile().join();
+      assertEquals("v", mem.database("new").lookup(KEY, 0).value());
+      assertEquals(InstanceState.Status.IN_SYNC, c.status("a").status());
+    }
+  }
+
+  @Test
+  void metadataName_writtenLoosely_isPinnedAsHostsStoreIt_soNoDrift() {
+    MemTransportFactory mem = new MemTransportFactory();
+    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO).build()) {
+      c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a")));
+      c.pin("c", KEY, "8080");
+      FanOutResult r = c.apply(new Change.WriteCluster("c", KeyOperation.setMeta(KEY, "check//type/", "long"), false))
+          .join().fanOut();
+      assertEquals(200, r.status());
+      assertEquals(Map.of("check/type", "long"), c.pins("c").get(0).meta());
+      assertEquals("long", mem.database("a").lookup(KEY, 0).meta().get("check/type"));
+      assertTrue(c.drift("c").join().getOrDefault("a", List.of()).isEmpty(), c.drift("c").join().toString());
+      ClusterdException bad = org.junit.jupiter.api.Assertions.assertThrows(ClusterdException.class,
+          () -> c.apply(new Change.WriteCluster("c", KeyOperation.setMeta(KEY, "check/\\", "x"), false)));
+      assertEquals(ErrorCode.INVALID_BODY, bad.code());
+    }
+  }
+
+  @Test
+  void clusterMove_thatMayHaveReachedTheInstance_isNeitherResentNorKept() {
+    FlakyFactory f = new FlakyFactory();
+    try (Clusterd c = flaky(f)) {
+      c.pin("c", KeyName.parse("user:/m/a"), "1");
+      f.failure = name -> ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, "lost the connection to " + name,
+          Map.of());
+      f.failures = 1;
+      f.attempts.get("h").set(0);
+      FanOutResult r = c.apply(new Change.WriteCluster("c",
+          KeyOperation.move(KeyName.parse("user:/m"), KeyName.parse("user:/n")), false)).join().fanOut();
+      assertEquals(502, r.status());
+      assertEquals(1, f.attempts.get("h").get(), "sent once");
+      assertFalse(c.status("h").status() == InstanceState.Status.PENDING, "not kept to be sent again");
+    }
+  }
+
+  @Test
+  void clusterMove_thatNeverLeft_isRetriedAndKeptUntilDelivered() {
+    FlakyFactory f = new FlakyFactory();
+    try (Clusterd c = flaky(f)) {
+      c.pin("c", KeyName.parse("user:/m/a"), "1");
+      f.failure = name -> ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + name,
+          Map.of(Transport.NOT_SENT, true));
+      f.failures = 100;
+      f.attempts.get("h").set(0);
+      FanOutResult r = c.apply(new Change.WriteCluster("c",
+          KeyOperation.move(KeyName.parse("user:/m"), KeyName.parse("user:/n")), false)).join().fanOut();
+      assertEquals(502, r.status());
+      assertEquals(3, f.attempts.get("h").get(), "retried like any write that never left");
+      assertEquals(InstanceState.Status.PENDING, c.status("h").status());
+      f.failures = 0;
+      c.reconcile().join();
+      assertEquals("1", f.dbs.get("h").lookup(KeyName.parse("user:/n/a"), 0).value());
+      assertFalse(f.dbs.get("h").lookup(KeyName.parse("user:/m/a"), 0).exists());
     }
   }
 

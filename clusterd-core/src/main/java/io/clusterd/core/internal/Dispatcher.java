@@ -121,6 +121,16 @@ public final class Dispatcher {
     return finished;
   }
 
+  /** Sends what waits for an instance, and what is queued for it later, to its current endpoint. */
+  public void rebind(Instance instance) {
+    Lane lane = lanes.get(instance.id());
+    if (lane != null) {
+      synchronized (lane) {
+        lane.instance = instance;
+      }
+    }
+  }
+
   /** Number of durable deliveries waiting for an instance. */
   public int pendingCount(String instanceId) {
     Lane lane = lanes.get(instanceId);
@@ -219,8 +229,9 @@ public final class Dispatcher {
       ClusterdException e = unwrap(error, instance);
       observe(instance.id(), Optional.of(e));
       InstanceOutcome failure = InstanceOutcome.failure(instance.id(), host, e, statusOf(e), latencyMs);
-      boolean keep = item.durable() && (e.code() == ErrorCode.INSTANCE_UNREACHABLE
-          || item.op.isIdempotent() && (e.code() == ErrorCode.INSTANCE_TIMEOUT || serverError(e)));
+      // kept for later: what never reached the instance, and idempotent writes that may not have
+      boolean keep = item.durable() && (notSent(e)
+          || item.op.isIdempotent() && (unreached(e) || serverError(e) || e.code() == ErrorCode.INSTANCE_BAD_ANSWER));
       if (!keep) {
         // refused by the instance, or not safe to resend: answer and go on with the rest of the lane
         done(lane, item, failure);
@@ -269,8 +280,9 @@ public final class Dispatcher {
         return CompletableFuture.<Void>completedFuture(null);
       }
       ClusterdException e = unwrap(t, instance);
+      // a move or copy that may have reached the instance is never sent twice
       boolean retry = attempt < maxAttempts
-          && (e.code() == ErrorCode.INSTANCE_UNREACHABLE || op.isIdempotent() && serverError(e));
+          && (notSent(e) || op.isIdempotent() && (e.code() == ErrorCode.INSTANCE_UNREACHABLE || serverError(e)));
       if (!retry) {
         return CompletableFuture.<Void>failedFuture(e);
       }
@@ -295,6 +307,10 @@ public final class Dispatcher {
     return ClusterdException.of(ErrorCode.INSTANCE_ERROR,
         "instance '" + instance.id() + "' (" + instance.endpoint() + ") failed: " + c,
         Map.of("instance", instance.id()));
+  }
+
+  private static boolean notSent(ClusterdException e) {
+    return Boolean.TRUE.equals(e.details().get(io.clusterd.spi.Transport.NOT_SENT));
   }
 
   private static boolean unreached(ClusterdException e) {

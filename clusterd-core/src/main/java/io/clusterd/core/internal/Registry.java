@@ -934,9 +934,9 @@ public final class Registry {
   private static void checkWritable(Mutation m, KeyOperation op) {
     checkNamespace(m, op.key());
     op.target().ifPresent(t -> checkNamespace(m, t));
-    if (op.metaName().isPresent() && op.metaName().get().isEmpty()) {
-      m.conflict(Conflict.of(ErrorCode.INVALID_BODY, "the metadata name is empty: give a name like check/type",
-          Map.of("key", op.key().toString())));
+    if (op.metaName().isPresent() && KeyName.canonicalMetaName(op.metaName().get()).isEmpty()) {
+      m.conflict(Conflict.of(ErrorCode.INVALID_BODY, "'" + op.metaName().get()
+          + "' is not a metadata name: give a name like check/type", Map.of("key", op.key().toString())));
     }
   }
 

@@ -3,6 +3,7 @@ package io.clusterd.examples.transport;
 import io.clusterd.ClusterdException;
 import io.clusterd.ErrorCode;
 import io.clusterd.KeyName;
+import io.clusterd.spi.Transport;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -31,8 +32,9 @@ final class Failures {
 
   /** The file's directory is not there: the "host" is down. */
   static ClusterdException unreachable(Path file, String why) {
+    // nothing was written: any operation may be sent again
     return ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, file + " cannot be reached: " + why,
-        Map.of("file", file.toString()));
+        Map.of("file", file.toString(), Transport.NOT_SENT, true));
   }
 
   /** The file exists but cannot be understood; it is never overwritten then. */

@@ -350,8 +350,10 @@ final class HttpTransport implements Transport {
   /** One request and its answer; fails with the mapped {@link ClusterdException} when no answer came. */
   private CompletableFuture<Answer> exchange(String method, String rawPath, String jsonBody, String what) {
     if (closed || factoryClosed.get()) {
+      Map<String, Object> details = details();
+      details.put(NOT_SENT, true);
       return CompletableFuture.failedFuture(ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE,
-          "the http transport to " + endpoint + " is closed", details()));
+          "the http transport to " + endpoint + " is closed", details));
     }
     URI uri = endpoint.resolve(rawPath);
     HttpRequest.Builder b = HttpRequest.newBuilder(uri)
@@ -443,6 +445,7 @@ final class HttpTransport implements Transport {
     Map<String, Object> details = details();
     if (e instanceof HttpConnectTimeoutException) {
       details.put("timeoutMs", config.connectTimeout().toMillis());
+      details.put(NOT_SENT, true);
       return new ClusterdException(ErrorCode.INSTANCE_TIMEOUT, "could not connect to " + endpoint + " within "
           + config.connectTimeout().toMillis() + " ms (" + what + ")", details, e);
     }
@@ -453,6 +456,7 @@ final class HttpTransport implements Transport {
     }
     if (causedBy(e, ConnectException.class) || causedBy(e, NoRouteToHostException.class)
         || causedBy(e, UnknownHostException.class) || causedBy(e, UnresolvedAddressException.class)) {
+      details.put(NOT_SENT, true);
       return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + endpoint + " ("
           + describe(e) + ")", details, e);
     }
@@ -466,6 +470,7 @@ final class HttpTransport implements Transport {
           + " during " + what + " (" + describe(e) + ")", details, e);
     }
     if (e instanceof RejectedExecutionException) {
+      details.put(NOT_SENT, true);
       return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, "the http transport to " + endpoint
           + " is closed", details, e);
     }
@@ -538,13 +543,10 @@ final class HttpTransport implements Transport {
 
   /** Canonicalizes a metadata name as the key name {@code meta:/<name>} (as the mem transport does). */
   private static String canonicalMetaName(String name) {
-    Optional<KeyName> meta = KeyName.tryParse(Namespace.META.prefix() + "/" + name);
-    if (meta.isEmpty() || meta.get().isRoot()) {
-      throw ClusterdException.of(ErrorCode.INVALID_BODY,
-          "invalid metadata name '" + name + "': give a name such as 'check/type'", Map.of("meta", name));
-    }
-    return meta.get().toString().substring(Namespace.META.prefix().length() + 1);
+    return KeyName.canonicalMetaName(name).orElseThrow(() -> ClusterdException.of(ErrorCode.INVALID_BODY,
+        "invalid metadata name '" + name + "': give a name such as 'check/type'", Map.of("meta", name)));
   }
+
 
   /** The names of {@code r.ls()}, each checked to be at or below {@code key}. */
   private List<KeyName> namesAtOrBelow(LookupResult r, KeyName key) {

@@ -384,14 +384,10 @@ public final class KeyDatabase {
   }
 
   private static String canonicalMetaName(String name) {
-    Objects.requireNonNull(name, "name");
-    Optional<KeyName> meta = KeyName.tryParse(Namespace.META.prefix() + "/" + name);
-    if (meta.isEmpty() || meta.get().isRoot()) {
-      throw ClusterdException.of(ErrorCode.INVALID_BODY,
-          "invalid metadata name '" + name + "': give a name such as 'check/type'", Map.of("meta", name));
-    }
-    return meta.get().toString().substring(Namespace.META.prefix().length() + 1);
+    return KeyName.canonicalMetaName(name).orElseThrow(() -> ClusterdException.of(ErrorCode.INVALID_BODY,
+        "invalid metadata name '" + name + "': give a name such as 'check/type'", Map.of("meta", name)));
   }
+
 
   /**
    * Refuses keys clusterd never writes: cascading ones (elektrad cannot address them), proc ones (a write

@@ -147,11 +147,11 @@ final class MemTransport implements Transport {
   private <T> CompletableFuture<T> execute(Function<KeyDatabase, T> op) {
     if (closed) {
       return CompletableFuture.failedFuture(ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE,
-          "the mem transport to mem://" + name + " is closed", Map.of("host", "mem://" + name)));
+          "the mem transport to mem://" + name + " is closed", Map.of("host", "mem://" + name, NOT_SENT, true)));
     }
     if (!factory.isRunning(name)) {
       return CompletableFuture.failedFuture(ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE,
-          "mem://" + name + " is stopped and cannot be reached", Map.of("host", "mem://" + name)));
+          "mem://" + name + " is stopped and cannot be reached", Map.of("host", "mem://" + name, NOT_SENT, true)));
     }
     try {
       return CompletableFuture.completedFuture(op.apply(database));
