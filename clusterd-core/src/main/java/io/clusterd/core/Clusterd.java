@@ -192,6 +192,10 @@ public final class Clusterd implements AutoCloseable {
           last.put(o.instance(), o);
         }
       }
+      if (change instanceof Change.Sync) {
+        // every effective pin was written again: an instance that took them all is no longer drifted
+        last.values().stream().filter(InstanceOutcome::succeeded).forEach(o -> drifts.remove(o.instance()));
+      }
       return new ChangeResult(node, plan, FanOutResult.of(List.copyOf(last.values())));
     }, completions);
   }

@@ -392,6 +392,15 @@ class ConflictRulesTest {
     }
 
     @Test
+    void deleteMetaOnCluster_ancestorLocksKey_keyLockedLikeSetMeta() {
+      ClusterdException e = refused(new Change.WriteCluster("us-a",
+          KeyOperation.deleteMeta(APP_PORT, "check/type"), false));
+
+      assertEquals(ErrorCode.KEY_LOCKED, e.code());
+      assertEquals(lockedBy(APP_PORT, "root"), e.details());
+    }
+
+    @Test
     void unpinSubtree_ancestorLocksKeyBelow_keyLocked() {
       ClusterdException e = refused(new Change.WriteCluster("eu-a",
           KeyOperation.delete(KeyName.parse("user:/app")), false));

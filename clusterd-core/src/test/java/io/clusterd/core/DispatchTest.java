@@ -261,6 +261,22 @@ class DispatchTest {
   }
 
   @Test
+  void sync_ofADriftedInstance_showsItInSyncAtOnce() {
+    MemTransportFactory mem = new MemTransportFactory();
+    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO).build()) {
+      c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a")));
+      c.pin("c", KEY, "v");
+      mem.database("a").set(KEY, "changed by hand");
+      assertEquals(1, c.drift("c").join().get("a").size());
+      assertEquals(InstanceState.Status.DRIFTED, c.status("a").status());
+      assertEquals(200, c.apply(new Change.Sync("c")).join().fanOut().status());
+      assertEquals("v", mem.database("a").lookup(KEY, 0).value());
+      assertEquals(InstanceState.Status.IN_SYNC, c.status("a").status());
+    }
+  }
+
+  @Test
   void pendingWrite_missedWhileStopped_isDeliveredAfterRestartOfClusterd() {
     MemTransportFactory mem = new MemTransportFactory();
     try (Clusterd c = Clusterd.builder().store(SqliteStore.open(dir)).transport(mem).reconcileEvery(Duration.ZERO)

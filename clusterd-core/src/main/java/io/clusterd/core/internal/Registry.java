@@ -734,17 +734,18 @@ public final class Registry {
       }
       case SET_META, DELETE_META -> {
         Pin old = pins.get(key);
+        if (old == null) {
+          // C2/C3 first: a key locked above or pinned below says so, whatever the operation
+          checkPinOwnership(ctx, clusterId, List.of(key), force, false);
+          if (ctx.m.refused()) {
+            return;
+          }
+        }
         if (old == null && op.kind() == KeyOperation.Kind.DELETE_META) {
           ctx.m.conflict(Conflict.of(ErrorCode.PATH_NOT_FOUND,
               key + " is not pinned by cluster '" + clusterId + "': there is no metadata to remove",
               Map.of("key", key.toString(), "cluster", clusterId)));
           return;
-        }
-        if (old == null) {
-          checkPinOwnership(ctx, clusterId, List.of(key), force, false);
-          if (ctx.m.refused()) {
-            return;
-          }
         }
         Map<String, String> meta = new TreeMap<>(old == null ? Map.of() : old.meta());
         if (op.kind() == KeyOperation.Kind.SET_META) {
