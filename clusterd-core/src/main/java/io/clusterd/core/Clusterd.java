@@ -16,6 +16,7 @@ import io.clusterd.LookupResult;
 import io.clusterd.Node;
 import io.clusterd.Pin;
 import io.clusterd.core.internal.Dispatcher;
+import io.clusterd.core.internal.ReconcileBackoff;
 import io.clusterd.core.internal.Registry;
 import io.clusterd.core.internal.Mutations;
 import io.clusterd.core.internal.TransportPool;
@@ -70,6 +71,8 @@ import java.util.function.Supplier;
  * (or its future completes); fan-out runs outside that critical section, so reads never wait for instances.
  */
 public final class Clusterd implements AutoCloseable {
+  /** The most periods the background reconciler waits before trying an instance that did not answer again. */
+  static final int MAX_RECONCILE_BACKOFF = 8;
 
   private final RegistryStore store;
   private final Registry registry;
@@ -80,6 +83,7 @@ public final class Clusterd implements AutoCloseable {
   private final Object storeLock = new Object();
   private final AtomicLong pendingSeq = new AtomicLong();
   private final Map<String, List<Drift>> drifts = new ConcurrentHashMap<>();
+  private final ReconcileBackoff backoff;
   private final ScheduledExecutorService scheduler;
   /** Where fan-out results are aggregated and delivered writes leave the store. */
   private final java.util.concurrent.ExecutorService completions;
@@ -91,6 +95,7 @@ public final class Clusterd implements AutoCloseable {
     this.registry = new Registry(b.ids);
     this.transports = new TransportPool(b.factories, b.connectTimeout, b.responseTimeout);
     this.dispatcher = new Dispatcher(transports::transport, b.maxInFlight, clock, b.maxAttempts, b.retryBackoff);
+    this.backoff = new ReconcileBackoff(b.reconcileEvery, MAX_RECONCILE_BACKOFF);
     StoreSnapshot snapshot = store.load();
     registry.load(snapshot);
     List<PendingDelivery> pending = new ArrayList<>(snapshot.pending());
@@ -167,6 +172,7 @@ public final class Clusterd implements AutoCloseable {
         dispatcher.forget(gone);
         transports.release(gone);
         drifts.remove(gone);
+        backoff.forget(gone);
       }
       if (change instanceof Change.UpdateInstance u && u.update().host().isPresent()) {
         // what waits for the instance goes to its new address from now on
@@ -497,11 +503,15 @@ public final class Clusterd implements AutoCloseable {
   }
 
   /**
-   * One reconciliation pass: delivers pending writes to every instance that answers, then checks drift and
-   * re-applies the effective pins of drifted instances.
+   * One reconciliation pass over every instance, now: delivers pending writes to every instance that answers,
+   * then checks drift and re-applies the effective pins of drifted instances. The background passes skip
+   * instances that did not answer lately, for 2, 4, up to 8 periods.
    */
   public CompletableFuture<Void> reconcile() {
-    List<Instance> all = instances();
+    return reconcile(instances());
+  }
+
+  private CompletableFuture<Void> reconcile(List<Instance> all) {
     List<CompletableFuture<?>> kicks = new ArrayList<>();
     for (Instance i : all) {
       if (dispatcher.pendingCount(i.id()) > 0) {
@@ -520,12 +530,18 @@ public final class Clusterd implements AutoCloseable {
             .exceptionally(t -> null));
       }
       return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
+    }).whenComplete((v, t) -> {
+      Instant now = clock.instant();
+      for (Instance i : all) {
+        backoff.record(i.id(), dispatcher.health(i.id()).map(Dispatcher.Health::reachable).orElse(true), now);
+      }
     });
   }
 
   private void reconcileQuietly() {
+    Instant now = clock.instant();
     try {
-      reconcile().get(5, TimeUnit.MINUTES);
+      reconcile(instances().stream().filter(i -> backoff.due(i.id(), now)).toList()).get(5, TimeUnit.MINUTES);
     } catch (Exception e) {
       // the next pass tries again
     }

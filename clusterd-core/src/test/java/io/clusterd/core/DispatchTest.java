@@ -276,6 +276,62 @@ class DispatchTest {
     }
   }
 
+  /** A clock the test moves by hand. */
+  static final class HandClock extends java.time.Clock {
+    volatile java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void backgroundReconciler_backsOffFromAHostThatDoesNotAnswer_andDeliversWhenDue() throws Exception {
+    FlakyFactory f = new FlakyFactory();
+    f.failure = name -> ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + name,
+        Map.of(Transport.NOT_SENT, true));
+    HandClock clock = new HandClock();
+    try (Clusterd c = Clusterd.builder().transport(f).clock(clock).reconcileEvery(Duration.ofMillis(20))
+        .retryBackoff(Duration.ofMillis(1)).build()) {
+      c.registerInstance(InstanceSpec.of("h", "flaky://h").withId("h"));
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("h")));
+      f.failures = Integer.MAX_VALUE;
+      f.attempts.computeIfAbsent("h", n -> new AtomicInteger()).set(0);
+      assertEquals(502, c.pin("c", KEY, "v").status());
+      int sent = f.attempts.get("h").get();
+      waitFor(() -> f.attempts.get("h").get() > sent, "the first background pass");
+      Thread.sleep(300); // about 15 more passes at full rate; the clock stands still, so none is due
+      int afterFirstPass = f.attempts.get("h").get();
+      Thread.sleep(200);
+      assertEquals(afterFirstPass, f.attempts.get("h").get(), "no pass tries the host before its backoff ends");
+      f.failures = 0; // the host is back
+      clock.now = clock.now.plusSeconds(60);
+      waitFor(() -> "v".equals(f.dbs.get("h").lookup(KEY, 0).value()), "delivery once the backoff ended");
+      waitFor(() -> c.status("h").status() == InstanceState.Status.IN_SYNC, "in sync");
+    }
+  }
+
   @Test
   void pendingWrite_missedWhileStopped_isDeliveredAfterRestartOfClusterd() {
     MemTransportFactory mem = new MemTransportFactory();
