@@ -76,8 +76,21 @@ class ApiRoutesTest {
     JsonNode pin = api.get("/api/clusters/kdb/kdb/user%3A/kdb/x").json();
     assertEquals("user:/kdb/x", pin.get("path").asText());
     assertEquals("pinned", pin.get("value").asText());
-    assertEquals("user:/", api.get("/api/instances/a/kdb").json().get("path").asText());
     assertEquals("system:/", api.get("/api/instances/a/kdb/system%3A/").json().get("path").asText());
+  }
+
+  @Test
+  void rootLookup_withoutAKey_listsEveryNamespace_likeElektradsGetKdb() {
+    mem.database("a").set(KeyName.parse("system:/app/mode"), "prod");
+    assertEquals(200, api.text("PUT", "/api/clusters/top/kdb/user:/app/port", "80").status());
+    JsonNode root = api.get("/api/instances/a/kdb").json();
+    assertEquals("/", root.get("path").asText());
+    List<String> ls = new java.util.ArrayList<>();
+    root.get("ls").forEach(n -> ls.add(n.asText()));
+    assertTrue(ls.contains("system:/app/mode") && ls.contains("user:/app/port"), ls.toString());
+    assertEquals("top", root.get("locks").get("user:/app/port").asText(), root.toString());
+    JsonNode pins = api.get("/api/clusters/top/kdb").json();
+    assertEquals("user:/app/port", pins.get("ls").get(0).asText(), pins.toString());
   }
 
   @Test

@@ -251,8 +251,9 @@ public final class Registry {
     if (e == null) {
       return out;
     }
+    boolean everything = key.isCascading() && key.isRoot(); // "/" spans every namespace, as in a lookup
     for (String c = e.parent; c != null; c = nodes.get(c).parent) {
-      for (KeyName k : subtreeKeys(nodes.get(c).pins, key)) {
+      for (KeyName k : everything ? nodes.get(c).pins.keySet() : subtreeKeys(nodes.get(c).pins, key)) {
         out.putIfAbsent(k, c);
       }
     }

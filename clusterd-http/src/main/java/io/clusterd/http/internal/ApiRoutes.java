@@ -446,7 +446,7 @@ public final class ApiRoutes {
     Map<String, Object> self = null;
     List<Map<String, Object>> children = new ArrayList<>();
     for (var p : pins) {
-      if (p.key().isBelowOrSame(key)) {
+      if (within(p.key(), key)) {
         ls.add(p.key().toString());
       }
       if (p.key().equals(key)) {
@@ -470,7 +470,7 @@ public final class ApiRoutes {
     if (!children.isEmpty()) {
       body.put("children", children);
     }
-    body.put("pins", pins.stream().filter(p -> p.key().isBelowOrSame(key)).map(Json::pin).toList());
+    body.put("pins", pins.stream().filter(p -> within(p.key(), key)).map(Json::pin).toList());
     if ("true".equals(ctx.queryParam("members"))) {
       Map<String, CompletableFuture<Object>> actual = new LinkedHashMap<>();
       for (Instance i : clusterd.targets(id)) {
@@ -603,9 +603,18 @@ public final class ApiRoutes {
     return out.toString();
   }
 
-  /** The key name after {@code /<route>/}, or the root of {@code user:/} when the request path ends at the route. */
+  /**
+   * The key name after {@code /<route>/}, or the cascading root {@code /} when the request path ends at the route:
+   * like elektrad's {@code GET /kdb}, it lists the keys of every namespace (the original web client builds its
+   * tree from that {@code ls}).
+   */
   static KeyName keyOrRoot(Context ctx, String route) {
-    return rawKey(ctx).isEmpty() ? KeyName.root(Namespace.USER) : key(ctx, route);
+    return rawKey(ctx).isEmpty() ? KeyName.root(Namespace.CASCADING) : key(ctx, route);
+  }
+
+  /** Whether {@code key} is at or below {@code top}; the cascading root holds every key. */
+  private static boolean within(KeyName key, KeyName top) {
+    return top.isCascading() && top.isRoot() || key.isBelowOrSame(top);
   }
 
   /**
