@@ -206,9 +206,7 @@ class DispatchTest {
   @Test
   void metadataName_writtenLoosely_isPinnedAsHostsStoreIt_soNoDrift() {
     MemTransportFactory mem = new MemTransportFactory();
-    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO).build()) {
-      c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
-      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a")));
+    try (Clusterd c = oneInstanceCluster(mem)) {
       c.pin("c", KEY, "8080");
       FanOutResult r = c.apply(new Change.WriteCluster("c", KeyOperation.setMeta(KEY, "check//type/", "long"), false))
           .join().fanOut();
@@ -226,13 +224,9 @@ class DispatchTest {
   void clusterMove_thatMayHaveReachedTheInstance_isNeitherResentNorKept() {
     FlakyFactory f = new FlakyFactory();
     try (Clusterd c = flaky(f)) {
-      c.pin("c", KeyName.parse("user:/m/a"), "1");
       f.failure = name -> ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, "lost the connection to " + name,
           Map.of());
-      f.failures = 1;
-      f.attempts.get("h").set(0);
-      FanOutResult r = c.apply(new Change.WriteCluster("c",
-          KeyOperation.move(KeyName.parse("user:/m"), KeyName.parse("user:/n")), false)).join().fanOut();
+      FanOutResult r = moveMToN(c, f, 1);
       assertEquals(502, r.status());
       assertEquals(1, f.attempts.get("h").get(), "sent once");
       assertFalse(c.status("h").status() == InstanceState.Status.PENDING, "not kept to be sent again");
@@ -243,13 +237,9 @@ class DispatchTest {
   void clusterMove_thatNeverLeft_isRetriedAndKeptUntilDelivered() {
     FlakyFactory f = new FlakyFactory();
     try (Clusterd c = flaky(f)) {
-      c.pin("c", KeyName.parse("user:/m/a"), "1");
       f.failure = name -> ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + name,
           Map.of(Transport.NOT_SENT, true));
-      f.failures = 100;
-      f.attempts.get("h").set(0);
-      FanOutResult r = c.apply(new Change.WriteCluster("c",
-          KeyOperation.move(KeyName.parse("user:/m"), KeyName.parse("user:/n")), false)).join().fanOut();
+      FanOutResult r = moveMToN(c, f, 100);
       assertEquals(502, r.status());
       assertEquals(3, f.attempts.get("h").get(), "retried like any write that never left");
       assertEquals(InstanceState.Status.PENDING, c.status("h").status());
@@ -263,9 +253,7 @@ class DispatchTest {
   @Test
   void sync_ofADriftedInstance_showsItInSyncAtOnce() {
     MemTransportFactory mem = new MemTransportFactory();
-    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO).build()) {
-      c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
-      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a")));
+    try (Clusterd c = oneInstanceCluster(mem)) {
       c.pin("c", KEY, "v");
       mem.database("a").set(KEY, "changed by hand");
       assertEquals(1, c.drift("c").join().get("a").size());
@@ -276,24 +264,21 @@ class DispatchTest {
     }
   }
 
-  /** A clock the test moves by hand. */
-  static final class HandClock extends java.time.Clock {
-    volatile java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+  /** Pins {@code user:/m/a}, then moves {@code user:/m} to {@code user:/n} on cluster {@code c} while the host fails. */
+  private static FanOutResult moveMToN(Clusterd c, FlakyFactory f, int failures) {
+    c.pin("c", KeyName.parse("user:/m/a"), "1");
+    f.failures = failures;
+    f.attempts.get("h").set(0);
+    return c.apply(new Change.WriteCluster("c", KeyOperation.move(KeyName.parse("user:/m"), KeyName.parse("user:/n")),
+        false)).join().fanOut();
+  }
 
-    @Override
-    public java.time.ZoneId getZone() {
-      return java.time.ZoneOffset.UTC;
-    }
-
-    @Override
-    public java.time.Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public java.time.Instant instant() {
-      return now;
-    }
+  /** Instance {@code a} (mem://a) in cluster {@code c}, no background reconciler. */
+  private static Clusterd oneInstanceCluster(MemTransportFactory mem) {
+    Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO).build();
+    c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
+    c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a")));
+    return c;
   }
 
   private static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
@@ -311,7 +296,7 @@ class DispatchTest {
     FlakyFactory f = new FlakyFactory();
     f.failure = name -> ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + name,
         Map.of(Transport.NOT_SENT, true));
-    HandClock clock = new HandClock();
+    HandClock clock = new HandClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
     try (Clusterd c = Clusterd.builder().transport(f).clock(clock).reconcileEvery(Duration.ofMillis(20))
         .retryBackoff(Duration.ofMillis(1)).build()) {
       c.registerInstance(InstanceSpec.of("h", "flaky://h").withId("h"));
@@ -326,7 +311,7 @@ class DispatchTest {
       Thread.sleep(200);
       assertEquals(afterFirstPass, f.attempts.get("h").get(), "no pass tries the host before its backoff ends");
       f.failures = 0; // the host is back
-      clock.now = clock.now.plusSeconds(60);
+      clock.advance(Duration.ofMinutes(1));
       waitFor(() -> "v".equals(f.dbs.get("h").lookup(KEY, 0).value()), "delivery once the backoff ended");
       waitFor(() -> c.status("h").status() == InstanceState.Status.IN_SYNC, "in sync");
     }

@@ -13,11 +13,8 @@ import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.mem.MemTransportFactory;
 import io.clusterd.spi.RegistryStore;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,31 +32,7 @@ class HistoryTest {
   private static final Instant T0 = Instant.parse("2030-01-02T03:04:05.678Z");
   private static final KeyName PORT = KeyName.parse("user:/app/port");
 
-  /** A clock the test sets; every reading until the next set returns the same instant. */
-  private static final class SetClock extends Clock {
-    private volatile Instant now = T0;
-
-    void at(int seconds) {
-      now = T0.plusSeconds(seconds);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
-  }
-
-  private final SetClock clock = new SetClock();
+  private final HandClock clock = new HandClock(T0);
   private final MemTransportFactory mem = new MemTransportFactory();
   private final List<HistoryEntry> expected = new ArrayList<>();
   private Clusterd clusterd;
@@ -77,7 +50,7 @@ class HistoryTest {
   }
 
   private void apply(int second, String actor, Change change) {
-    clock.at(second);
+    clock.set(T0.plusSeconds(second));
     clusterd.apply(change, Optional.ofNullable(actor)).join();
   }
 
@@ -220,7 +193,7 @@ class HistoryTest {
     everyKindOfChange();
     List<HistoryEntry> before = all();
 
-    clock.at(100);
+    clock.set(T0.plusSeconds(100));
     clusterd.plan(new Change.WriteCluster("prod", KeyOperation.set(KeyName.parse("user:/new"), "1"), false));
     clusterd.plan(new Change.DeleteCluster("prod", Cascade.DELETE));
     assertThrows(ClusterdException.class,
@@ -258,7 +231,7 @@ class HistoryTest {
     apply(3, "ops", new Change.WriteCluster("prod", KeyOperation.set(PORT, "80"), false));
     mem.database("web").set(PORT, "drifted");
 
-    clock.at(4);
+    clock.set(T0.plusSeconds(4));
     clusterd.reconcile().join();
 
     expect("reconciler", "web", "sync", null, null, null);

@@ -246,28 +246,12 @@ class ElektradServerTest {
 
   @Test
   void sessions_expiredAfterAnHour_newSessionOpened() throws Exception {
-    long[] now = {0};
-    java.time.Clock clock = new java.time.Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
-      }
-
-      @Override
-      public java.time.Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public java.time.Instant instant() {
-        return java.time.Instant.ofEpochMilli(now[0]);
-      }
-    };
+    io.clusterd.core.HandClock clock = new io.clusterd.core.HandClock(java.time.Instant.EPOCH);
     server = ElektradServer.builder().mount("", new KeyDatabase()).clock(clock).start();
     sendWithCookie(server.url() + "/version", "s1");
-    now[0] += 3_599_000;
+    clock.advance(java.time.Duration.ofMillis(3_599_000));
     assertEquals(Optional.empty(), sendWithCookie(server.url() + "/version", "s1").headers().firstValue("set-cookie"));
-    now[0] += 3_600_000;
+    clock.advance(java.time.Duration.ofMillis(3_600_000));
     assertTrue(sendWithCookie(server.url() + "/version", "s1").headers().firstValue("set-cookie").isPresent());
     assertEquals(2, server.sessionsCreated());
   }
