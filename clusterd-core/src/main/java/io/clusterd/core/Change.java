@@ -43,10 +43,18 @@ public sealed interface Change {
     }
   }
 
-  /** Creates a cluster, optionally inside a parent and with initial members. */
-  record CreateCluster(ClusterSpec spec) implements Change {
+  /**
+   * Creates a cluster, optionally inside a parent and with initial members; {@code force} drops the members' own
+   * pins of keys the new cluster's ancestors lock (C6), as for an attach.
+   */
+  record CreateCluster(ClusterSpec spec, boolean force) implements Change {
     public CreateCluster {
       Objects.requireNonNull(spec, "spec");
+    }
+
+    /** Without force: a member pinning a key that the new cluster's ancestors lock is refused (C6). */
+    public CreateCluster(ClusterSpec spec) {
+      this(spec, false);
     }
   }
 

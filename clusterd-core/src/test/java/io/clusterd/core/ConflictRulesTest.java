@@ -665,6 +665,24 @@ class ConflictRulesTest {
     }
 
     @Test
+    void createCluster_withMemberPinningKeysLockedAbove_refusedUnlessForced() {
+      ClusterSpec x = ClusterSpec.of("x").withId("x").withParent("eu-a").withMembers(List.of("rack-x"));
+      ClusterdException e = refused(new Change.CreateCluster(x));
+      assertEquals(Set.of(ErrorCode.KEY_PINNED_BELOW), codes(e));
+      assertEquals(Optional.empty(), clusterd.node("x"));
+
+      ChangeResult r = ok(new Change.CreateCluster(x, true));
+
+      assertEquals(200, r.fanOut().status());
+      assertEquals(Optional.of("x"), clusterd.parentOf("rack-x"));
+      assertEquals(List.of(), clusterd.pins("rack-x"));
+      assertEquals(Map.of("user:/app/log=info", "eu-a", "user:/app/port=80", "root", "user:/shelf/own=1", "shelf"),
+          locks("web-x"));
+      assertEquals(Optional.of("info"), hostValue("web-x", APP_LOG));
+      assertEquals(Optional.of("80"), hostValue("web-x", APP_PORT));
+    }
+
+    @Test
     void move_rackIntoZoneLockingItsPin_keyPinnedBelowAndRackStays() {
       pin("rack-3", APP_LOG, "debug");
 

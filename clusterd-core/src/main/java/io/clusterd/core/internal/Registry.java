@@ -274,7 +274,7 @@ public final class Registry {
     } else if (change instanceof Change.UnregisterInstance c) {
       unregister(ctx, c.instance());
     } else if (change instanceof Change.CreateCluster c) {
-      createCluster(ctx, c.spec());
+      createCluster(ctx, c.spec(), c.force());
     } else if (change instanceof Change.UpdateCluster c) {
       updateCluster(ctx, c.cluster(), c.update());
     } else if (change instanceof Change.DeleteCluster c) {
@@ -395,7 +395,7 @@ public final class Registry {
     ctx.m.edits.add(() -> removeEntry(id, e));
   }
 
-  private void createCluster(Ctx ctx, ClusterSpec spec) {
+  private void createCluster(Ctx ctx, ClusterSpec spec, boolean force) {
     Cluster cluster;
     try {
       String id = spec.id().orElseGet(ids);
@@ -415,6 +415,7 @@ public final class Registry {
       return;
     }
     List<String> members = List.copyOf(new LinkedHashSet<>(spec.members()));
+    Map<String, Set<KeyName>> dropped = new HashMap<>();
     for (String member : members) {
       if (!nodes.containsKey(member)) {
         ctx.m.conflict(Conflict.of(ErrorCode.NOT_FOUND, "no node with id '" + member + "' to add as a member",
@@ -422,7 +423,7 @@ public final class Registry {
         continue;
       }
       // the new cluster has no pins: its chain of locks is its parent's
-      checkAttach(ctx.m, parent, member, false, true, id);
+      dropped.put(member, checkAttach(ctx.m, parent, member, force, true, id));
     }
     if (ctx.m.refused()) {
       return;
@@ -440,10 +441,11 @@ public final class Registry {
     });
     for (String member : members) {
       Entry me = nodes.get(member);
+      dropPins(ctx, member, dropped.get(member));
       ctx.m.store.putNode(new NodeRecord(me.node, Optional.of(id)));
       ctx.history(member, "attach", Optional.empty(), Optional.empty(), Optional.of(id));
       ctx.m.edits.add(() -> relink(member, id));
-      sendJoinPins(ctx.m, member, chain(parent), Set.of());
+      sendJoinPins(ctx.m, member, chain(parent), dropped.get(member));
     }
     ctx.m.resultNode = Optional.of(id);
   }

@@ -318,7 +318,7 @@ public final class ApiRoutes {
     members.addAll(members(b, "clusters", false));
     ClusterSpec spec = new ClusterSpec(Optional.ofNullable(text(b, "id")), name, text(b, "description"), labels(b),
         Optional.ofNullable(text(b, "parent")), members);
-    Change c = new Change.CreateCluster(spec);
+    Change c = new Change.CreateCluster(spec, force(ctx));
     if (dryRun(ctx)) {
       ok(ctx, Json.plan(clusterd.plan(c)));
       return;
