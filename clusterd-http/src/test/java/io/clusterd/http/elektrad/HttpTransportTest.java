@@ -386,6 +386,7 @@ class HttpTransportTest {
     long start = System.nanoTime();
     ClusterdException e = failure(t.lookup(k("user:/a"), 0));
     assertEquals(ErrorCode.INSTANCE_TIMEOUT, e.code(), e.getMessage());
+    assertEquals(null, e.details().get(Transport.NOT_SENT), "the request went out: it may have been applied");
     assertTrue((System.nanoTime() - start) / 1_000_000 < 5000);
     assertTrue(e.getMessage().contains("127.0.0.1:" + silent.getLocalPort()), e.getMessage());
     assertEquals("http://127.0.0.1:" + silent.getLocalPort(), e.details().get("host"));
@@ -402,6 +403,7 @@ class HttpTransportTest {
     assertEquals(ErrorCode.INSTANCE_UNREACHABLE, e.code(), e.getMessage());
     assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
     assertEquals("http://127.0.0.1:" + port, e.details().get("host"));
+    assertEquals(true, e.details().get(Transport.NOT_SENT), "no connection: nothing reached the host");
   }
 
   @Test
@@ -411,6 +413,7 @@ class HttpTransportTest {
     ClusterdException e = failure(t.version());
     assertEquals(ErrorCode.INSTANCE_BAD_ANSWER, e.code(), e.getMessage());
     assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+    assertEquals(null, e.details().get(Transport.NOT_SENT));
   }
 
   @Test
