@@ -101,6 +101,13 @@ class ApiRoutesTest {
     JsonNode top = api.get("/api/clusters/top").json();
     assertEquals("Top", top.get("name").asText(), "the rename must not be applied without the move");
     assertTrue(top.get("parent") == null || top.get("parent").isNull());
+    ApiClient.Answer fields = api.json("PUT", "/api/clusters/top",
+        "{\"description\":\"all hosts\",\"labels\":{\"tier\":\"prod\"}}");
+    assertEquals(200, fields.status(), fields.raw());
+    JsonNode edited = api.get("/api/clusters/top").json();
+    assertEquals("all hosts", edited.get("description").asText());
+    assertEquals("prod", edited.get("labels").get("tier").asText());
+    assertEquals("Top", edited.get("name").asText());
     ApiClient.Answer both = api.json("PUT", "/api/clusters/mid", "{\"name\":\"Middle\",\"parent\":null}");
     assertEquals(200, both.status(), both.raw());
     assertEquals("Middle", both.json().get("name").asText());
