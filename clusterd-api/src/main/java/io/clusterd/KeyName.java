@@ -253,6 +253,16 @@ public final class KeyName implements Comparable<KeyName> {
     return namespace == other.namespace && other.parts.length <= parts.length && startsWith(other.parts);
   }
 
+  /**
+   * Whether a lookup of {@code top} lists this key: at or below it, and for a cascading {@code top} in every
+   * namespace (a lookup of the cascading root {@code /} lists every key), as elektrad answers a lookup.
+   */
+  public boolean isListedBy(KeyName top) {
+    return top.namespace == Namespace.CASCADING && namespace != Namespace.CASCADING
+        ? top.parts.length <= parts.length && startsWith(top.parts)
+        : isBelowOrSame(top);
+  }
+
   /** Whether this key is below {@code other} and has exactly one part more. */
   public boolean isDirectlyBelow(KeyName other) {
     return namespace == other.namespace && other.parts.length + 1 == parts.length && startsWith(other.parts);

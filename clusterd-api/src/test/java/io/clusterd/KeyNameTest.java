@@ -387,6 +387,21 @@ class KeyNameTest {
     assertFalse(k1.isBelow(k2) && k2.isBelow(k1));
   }
 
+  @ParameterizedTest(name = "[{index}] {0} listed by a lookup of {1}: {2}")
+  @CsvSource({
+      "user:/a/b, /, true",
+      "system:/a, /, true",
+      "user:/a/b, /a, true",
+      "/a/b, /a, true",
+      "user:/b, /a, false",
+      "user:/a/b, user:/a, true",
+      "system:/a/b, user:/a, false",
+      "/a/b, user:/a, false",
+  })
+  void isListedBy_cascadingLookupsSpanNamespaces(String key, String top, boolean listed) {
+    assertEquals(listed, KeyName.parse(key).isListedBy(KeyName.parse(top)));
+  }
+
   // ---- order (doc/KEYNAMES.md footnote 3: memcmp of the unescaped name) ----
 
   @ParameterizedTest(name = "[{index}] {0} < {1}")

@@ -5,6 +5,7 @@ import io.clusterd.ErrorCode;
 import io.clusterd.Instance;
 import io.clusterd.InstanceOutcome;
 import io.clusterd.KeyOperation;
+import io.clusterd.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +59,7 @@ public final class Dispatcher {
     boolean running;
   }
 
-  private final Function<Instance, io.clusterd.spi.Transport> transports;
+  private final Function<Instance, Transport> transports;
   private final AsyncLimiter limiter;
   private final Clock clock;
   private final int maxAttempts;
@@ -68,7 +69,7 @@ public final class Dispatcher {
   private final ConcurrentLinkedQueue<long[]> delivered = new ConcurrentLinkedQueue<>();
   private final Map<Long, String> seqOwner = new ConcurrentHashMap<>();
 
-  public Dispatcher(Function<Instance, io.clusterd.spi.Transport> transports, int maxInFlight, Clock clock,
+  public Dispatcher(Function<Instance, Transport> transports, int maxInFlight, Clock clock,
       int maxAttempts, Duration backoff) {
     this.transports = transports;
     this.limiter = new AsyncLimiter(maxInFlight);
@@ -310,7 +311,7 @@ public final class Dispatcher {
   }
 
   private static boolean notSent(ClusterdException e) {
-    return Boolean.TRUE.equals(e.details().get(io.clusterd.spi.Transport.NOT_SENT));
+    return Boolean.TRUE.equals(e.details().get(Transport.NOT_SENT));
   }
 
   private static boolean unreached(ClusterdException e) {

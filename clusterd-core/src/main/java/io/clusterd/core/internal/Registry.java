@@ -251,10 +251,13 @@ public final class Registry {
     if (e == null) {
       return out;
     }
-    boolean everything = key.isCascading() && key.isRoot(); // "/" spans every namespace, as in a lookup
     for (String c = e.parent; c != null; c = nodes.get(c).parent) {
-      for (KeyName k : everything ? nodes.get(c).pins.keySet() : subtreeKeys(nodes.get(c).pins, key)) {
-        out.putIfAbsent(k, c);
+      // a cascading lookup spans every namespace, so its keys are not one range of the sorted pins
+      Collection<KeyName> keys = key.isCascading() ? nodes.get(c).pins.keySet() : subtreeKeys(nodes.get(c).pins, key);
+      for (KeyName k : keys) {
+        if (k.isListedBy(key)) {
+          out.putIfAbsent(k, c);
+        }
       }
     }
     return out;

@@ -446,7 +446,7 @@ public final class ApiRoutes {
     Map<String, Object> self = null;
     List<Map<String, Object>> children = new ArrayList<>();
     for (var p : pins) {
-      if (within(p.key(), key)) {
+      if (p.key().isListedBy(key)) {
         ls.add(p.key().toString());
       }
       if (p.key().equals(key)) {
@@ -470,7 +470,7 @@ public final class ApiRoutes {
     if (!children.isEmpty()) {
       body.put("children", children);
     }
-    body.put("pins", pins.stream().filter(p -> within(p.key(), key)).map(Json::pin).toList());
+    body.put("pins", pins.stream().filter(p -> p.key().isListedBy(key)).map(Json::pin).toList());
     if ("true".equals(ctx.queryParam("members"))) {
       Map<String, CompletableFuture<Object>> actual = new LinkedHashMap<>();
       for (Instance i : clusterd.targets(id)) {
@@ -551,8 +551,9 @@ public final class ApiRoutes {
       ok(ctx, plans.size() == 1 ? plans.get(0) : Map.of("dryRun", true, "plans", plans));
       return;
     }
-    // all or nothing: a refused part (a move into a cycle, say) must not leave the other parts applied
-    for (Change c : changes) {
+    // all or nothing: a refused part (a move into a cycle, say) must not leave the other parts applied; a single
+    // change is refused atomically by apply itself
+    for (Change c : changes.size() > 1 ? changes : List.<Change>of()) {
       Plan plan = clusterd.plan(c);
       if (!plan.accepted()) {
         throw ClusterdException.refused(plan.conflicts());
@@ -612,10 +613,6 @@ public final class ApiRoutes {
     return rawKey(ctx).isEmpty() ? KeyName.root(Namespace.CASCADING) : key(ctx, route);
   }
 
-  /** Whether {@code key} is at or below {@code top}; the cascading root holds every key. */
-  private static boolean within(KeyName key, KeyName top) {
-    return top.isCascading() && top.isRoot() || key.isBelowOrSame(top);
-  }
 
   /**
    * The raw part of the request path after {@code /api/<instances|clusters>/<id>/<route>/}, found by position:
