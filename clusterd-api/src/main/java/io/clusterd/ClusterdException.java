@@ -67,6 +67,23 @@ public class ClusterdException extends RuntimeException {
     return new ClusterdException(conflicts);
   }
 
+  /**
+   * The failure a future reports, without the {@link java.util.concurrent.CompletionException} and
+   * {@link java.util.concurrent.ExecutionException} wrappers around it.
+   *
+   * <pre>{@code
+   * future.exceptionally(t -> answer(ClusterdException.unwrap(t)));
+   * }</pre>
+   */
+  public static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof java.util.concurrent.CompletionException
+        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
   /** The stable code, also the {@code i18n} token. */
   public ErrorCode code() {
     return code;

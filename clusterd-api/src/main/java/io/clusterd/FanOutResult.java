@@ -1,6 +1,8 @@
 package io.clusterd;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The aggregated answer to an operation sent to every instance below a node.
@@ -18,6 +20,21 @@ public record FanOutResult(int status, Summary summary, List<InstanceOutcome> re
 
   public FanOutResult {
     results = List.copyOf(results);
+  }
+
+  /**
+   * Aggregates the outcomes of several operations per instance: an instance's result is its first failure, else
+   * its last success; instances in order of first appearance.
+   */
+  public static FanOutResult perInstance(List<InstanceOutcome> outcomes) {
+    Map<String, InstanceOutcome> last = new LinkedHashMap<>();
+    for (InstanceOutcome o : outcomes) {
+      InstanceOutcome prev = last.get(o.instance());
+      if (prev == null || prev.succeeded()) {
+        last.put(o.instance(), o);
+      }
+    }
+    return of(List.copyOf(last.values()));
   }
 
   /** Aggregates per-instance outcomes into one result. */

@@ -60,6 +60,25 @@ public enum Namespace {
   }
 
   /**
+   * Why clusterd never writes keys of this namespace to an instance, in a few words; empty for the writable ones.
+   * Transports and the core use it so every refusal gives the same reason.
+   */
+  public Optional<String> whyNotWritable() {
+    switch (this) {
+      case CASCADING:
+        return Optional.of("a cascading name cannot be addressed on an instance");
+      case PROC:
+        return Optional.of("writes under proc:/ crash elektrad");
+      case DEFAULT:
+        return Optional.of("default:/ is not persisted");
+      case META:
+        return Optional.of("meta:/ holds metadata, not keys");
+      default:
+        return Optional.empty();
+    }
+  }
+
+  /**
    * The namespace written as {@code s}: {@code "user"} or {@code "user:"} give {@link #USER}, and so on for
    * {@code meta}, {@code spec}, {@code proc}, {@code dir}, {@code system} and {@code default}; {@code ""} gives
    * {@link #CASCADING} (so {@code fromPrefix(ns.prefix())} is {@code ns}). Matching is case-sensitive, as in

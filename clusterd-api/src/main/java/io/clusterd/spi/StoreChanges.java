@@ -50,6 +50,16 @@ public record StoreChanges(
         && history.isEmpty() && putPending.isEmpty() && deletePending.isEmpty();
   }
 
+  /** This batch with more pending deliveries added, for one transaction. */
+  public StoreChanges plusPending(List<PendingDelivery> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    List<PendingDelivery> all = new ArrayList<>(putPending);
+    all.addAll(more);
+    return new StoreChanges(putNodes, deleteNodes, putPins, deletePins, history, all, deletePending);
+  }
+
   /** Collects changes; not thread-safe. */
   public static final class Builder {
     private final List<NodeRecord> putNodes = new ArrayList<>();

@@ -90,6 +90,23 @@ public sealed interface Change {
     }
   }
 
+  /**
+   * Edits a node's own fields and, with a {@code move}, places it under another parent, as one change: every part
+   * is checked before any is applied, and one store transaction holds them all. A move to the parent the node has
+   * already is no move; an update with no field set changes no field.
+   */
+  record EditNode(String node, NodeUpdate update, Optional<Move> move) implements Change {
+    public EditNode {
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(update, "update");
+      Objects.requireNonNull(move, "move");
+      if (move.isPresent() && !move.get().node().equals(node)) {
+        throw new IllegalArgumentException("the move of an edit must move the edited node '" + node + "', not '"
+            + move.get().node() + "'");
+      }
+    }
+  }
+
   /** Detaches a child from its parent cluster; locks go, values stay on the hosts. */
   record Detach(String parent, String child) implements Change {
     public Detach {

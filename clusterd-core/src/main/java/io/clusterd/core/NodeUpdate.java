@@ -16,6 +16,11 @@ public record NodeUpdate(
     return new NodeUpdate(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
+  /** Whether the update changes any field. */
+  public boolean isEmpty() {
+    return name.isEmpty() && description.isEmpty() && labels.isEmpty() && host.isEmpty();
+  }
+
   public static NodeUpdate rename(String name) {
     return new NodeUpdate(Optional.of(name), Optional.empty(), Optional.empty(), Optional.empty());
   }

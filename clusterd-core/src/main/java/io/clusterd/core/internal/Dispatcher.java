@@ -6,9 +6,7 @@ import io.clusterd.Instance;
 import io.clusterd.InstanceOutcome;
 import io.clusterd.KeyOperation;
 import io.clusterd.spi.Transport;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,17 +24,19 @@ import java.util.function.Function;
 /**
  * Sends key operations to instances: one FIFO lane per instance (operations reach an instance in the order they
  * were submitted), a global bound on requests in flight, retries with exponential backoff and jitter for
- * idempotent operations, and per-instance health for the status board.
+ * idempotent operations. Every answer or failure of an instance is reported to an observer (the status board).
  *
  * <p>Durable deliveries (desired state, also kept as pending rows in the store) stay at the head of their lane
  * when the instance cannot be reached and are delivered, in order, when the lane is {@linkplain #kick kicked}
  * again; their sequence numbers are reported through {@link #drainDelivered()} once delivered or given up.
  * Direct deliveries fail and leave the lane. Thread-safe.
  */
-public final class Dispatcher {
+final class Dispatcher {
 
-  /** Health of one instance as seen by the dispatcher. */
-  public record Health(Optional<Instant> lastSeen, boolean reachable, String lastError) { }
+  /** Hears whether an instance answered (empty) or how it failed. */
+  interface Observer {
+    void observe(String instance, Optional<ClusterdException> failure);
+  }
 
   private static final class Item {
     final KeyOperation op;
@@ -61,19 +61,18 @@ public final class Dispatcher {
 
   private final Function<Instance, Transport> transports;
   private final AsyncLimiter limiter;
-  private final Clock clock;
+  private final Observer observer;
   private final int maxAttempts;
   private final Duration backoff;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
-  private final Map<String, Health> health = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<long[]> delivered = new ConcurrentLinkedQueue<>();
   private final Map<Long, String> seqOwner = new ConcurrentHashMap<>();
 
-  public Dispatcher(Function<Instance, Transport> transports, int maxInFlight, Clock clock,
+  Dispatcher(Function<Instance, Transport> transports, int maxInFlight, Observer observer,
       int maxAttempts, Duration backoff) {
     this.transports = transports;
     this.limiter = new AsyncLimiter(maxInFlight);
-    this.clock = clock;
+    this.observer = observer;
     this.maxAttempts = Math.max(1, maxAttempts);
     this.backoff = backoff;
   }
@@ -83,7 +82,7 @@ public final class Dispatcher {
    *
    * @return the outcome of this operation on this instance; never fails exceptionally
    */
-  public CompletableFuture<InstanceOutcome> submit(Instance instance, KeyOperation op, long seq) {
+  CompletableFuture<InstanceOutcome> submit(Instance instance, KeyOperation op, long seq) {
     Item item = new Item(op, seq);
     Lane lane = lanes.computeIfAbsent(instance.id(), id -> new Lane());
     boolean start;
@@ -100,7 +99,7 @@ public final class Dispatcher {
   }
 
   /** Tries again to deliver what waits in an instance's lane. */
-  public CompletableFuture<Void> kick(String instanceId) {
+  CompletableFuture<Void> kick(String instanceId) {
     Lane lane = lanes.get(instanceId);
     if (lane == null) {
       return CompletableFuture.completedFuture(null);
@@ -123,7 +122,7 @@ public final class Dispatcher {
   }
 
   /** Sends what waits for an instance, and what is queued for it later, to its current endpoint. */
-  public void rebind(Instance instance) {
+  void rebind(Instance instance) {
     Lane lane = lanes.get(instance.id());
     if (lane != null) {
       synchronized (lane) {
@@ -133,7 +132,7 @@ public final class Dispatcher {
   }
 
   /** Number of durable deliveries waiting for an instance. */
-  public int pendingCount(String instanceId) {
+  int pendingCount(String instanceId) {
     Lane lane = lanes.get(instanceId);
     if (lane == null) {
       return 0;
@@ -149,43 +148,35 @@ public final class Dispatcher {
     }
   }
 
-  public Optional<Health> health(String instanceId) {
-    return Optional.ofNullable(health.get(instanceId));
-  }
-
-  /** Records that an instance answered (or did not), for reads done outside the lanes. */
-  public void observe(String instanceId, Optional<ClusterdException> failure) {
-    if (failure.isEmpty()) {
-      health.put(instanceId, new Health(Optional.of(clock.instant()), true, ""));
+  /**
+   * Removes an instance's lane (unregistered): what waits in it is never sent and is answered at once with
+   * {@code INSTANCE_NOT_FOUND}; an operation already on the wire is answered with its real outcome.
+   */
+  void forget(String instanceId) {
+    Lane lane = lanes.remove(instanceId);
+    if (lane == null) {
       return;
     }
-    ClusterdException e = failure.get();
-    Health old = health.get(instanceId);
-    Optional<Instant> seen = old == null ? Optional.empty() : old.lastSeen();
-    boolean reachable = !unreached(e);
-    health.put(instanceId, new Health(reachable ? Optional.of(clock.instant()) : seen, reachable, e.getMessage()));
-  }
-
-  /** Removes an instance's lane (unregistered); waiting items are answered as dropped. */
-  public List<Long> forget(String instanceId) {
-    Lane lane = lanes.remove(instanceId);
-    health.remove(instanceId);
-    List<Long> seqs = new ArrayList<>();
-    if (lane != null) {
-      synchronized (lane) {
-        for (Item i : lane.queue) {
-          if (i.durable()) {
-            seqs.add(i.seq);
-          }
-        }
-        lane.queue.clear();
-      }
+    List<Item> dropped;
+    Instance instance;
+    synchronized (lane) {
+      instance = lane.instance;
+      // while the lane runs, its head is on the wire: its own answer completes it
+      Item inFlight = lane.running ? lane.queue.peek() : null;
+      dropped = new ArrayList<>(lane.queue);
+      dropped.remove(inFlight);
+      lane.queue.retainAll(inFlight == null ? List.of() : List.of(inFlight));
     }
-    return seqs;
+    ClusterdException gone = ClusterdException.of(ErrorCode.INSTANCE_NOT_FOUND,
+        "instance '" + instanceId + "' was unregistered while the write was queued; it was not sent",
+        Map.of("instance", instanceId));
+    for (Item i : dropped) {
+      i.done.complete(InstanceOutcome.failure(instanceId, instance.endpoint().toString(), gone, gone.httpStatus(), 0));
+    }
   }
 
   /** Takes the (instance, seq) pairs of durable deliveries that are done with (delivered or given up). */
-  public List<Map.Entry<String, Long>> drainDelivered() {
+  List<Map.Entry<String, Long>> drainDelivered() {
     List<Map.Entry<String, Long>> out = new ArrayList<>();
     long[] pair;
     while ((pair = delivered.poll()) != null) {
@@ -222,13 +213,13 @@ public final class Dispatcher {
       long latencyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       String host = instance.endpoint().toString();
       if (error == null) {
-        observe(instance.id(), Optional.empty());
+        observer.observe(instance.id(), Optional.empty());
         done(lane, item, InstanceOutcome.success(instance.id(), host, latencyMs));
         runNext(lane, finished);
         return;
       }
       ClusterdException e = unwrap(error, instance);
-      observe(instance.id(), Optional.of(e));
+      observer.observe(instance.id(), Optional.of(e));
       InstanceOutcome failure = InstanceOutcome.failure(instance.id(), host, e, statusOf(e), latencyMs);
       // kept for later: what never reached the instance, and idempotent writes that may not have
       boolean keep = item.durable() && (notSent(e)
@@ -314,7 +305,7 @@ public final class Dispatcher {
     return Boolean.TRUE.equals(e.details().get(Transport.NOT_SENT));
   }
 
-  private static boolean unreached(ClusterdException e) {
+  static boolean unreached(ClusterdException e) {
     return e.code() == ErrorCode.INSTANCE_UNREACHABLE || e.code() == ErrorCode.INSTANCE_TIMEOUT;
   }
 

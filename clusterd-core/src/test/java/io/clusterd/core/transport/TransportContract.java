@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.clusterd.ClusterdException;
 import io.clusterd.ErrorCode;
@@ -264,9 +265,7 @@ public abstract class TransportContract {
 
   @Test
   void setMeta_existingKey_lookupShowsMetadataAndKeepsValue() {
-    if (!supportsMetadata()) {
-      return;
-    }
+    assumeTrue(supportsMetadata(), "the transport keeps no metadata");
     KeyName k = key("typed");
     set(k, "8080");
     await(transport.setMeta(k, "check/type", "long"));
@@ -278,9 +277,7 @@ public abstract class TransportContract {
 
   @Test
   void setMeta_missingKey_createsKeyWithEmptyValue() {
-    if (!supportsMetadata()) {
-      return;
-    }
+    assumeTrue(supportsMetadata(), "the transport keeps no metadata");
     KeyName k = key("metaonly");
     await(transport.setMeta(k, "x", "1"));
     LookupResult r = lookup(k);
@@ -291,9 +288,7 @@ public abstract class TransportContract {
 
   @Test
   void set_keyWithMetadata_keepsMetadata() {
-    if (!supportsMetadata()) {
-      return;
-    }
+    assumeTrue(supportsMetadata(), "the transport keeps no metadata");
     KeyName k = key("typed");
     await(transport.setMeta(k, "check/type", "string"));
     set(k, "new value");
@@ -304,9 +299,7 @@ public abstract class TransportContract {
 
   @Test
   void deleteMeta_presentAndAbsentEntries_removesOnlyThatEntry() {
-    if (!supportsMetadata()) {
-      return;
-    }
+    assumeTrue(supportsMetadata(), "the transport keeps no metadata");
     KeyName k = key("typed");
     set(k, "v");
     await(transport.setMeta(k, "a", "1"));
@@ -442,9 +435,7 @@ public abstract class TransportContract {
 
   @Test
   void find_regex_returnsMatchingFullNamesInElektraOrder() {
-    if (!supportsFind()) {
-      return;
-    }
+    assumeTrue(supportsFind(), "the transport has no find");
     for (String r : List.of("find/zeta", "find/alpha", "find/alpha/beta", "find/gamma")) {
       set(key(r), r);
     }
@@ -456,9 +447,7 @@ public abstract class TransportContract {
 
   @Test
   void find_invalidRegex_failsWithClusterdException() {
-    if (!supportsFind()) {
-      return;
-    }
+    assumeTrue(supportsFind(), "the transport has no find");
     awaitFailure(transport.find("["));
   }
 
@@ -537,9 +526,7 @@ public abstract class TransportContract {
 
   @Test
   void writes_outsideWritableNamespaces_refusedWithNamespaceNotWritable() {
-    if (!refusesUnwritableNamespaces()) {
-      return;
-    }
+    assumeTrue(refusesUnwritableNamespaces(), "the transport leaves unwritable namespaces to clusterd");
     List<KeyName> refused = List.of(
         KeyName.parse("proc:/clusterd-contract/x"),
         KeyName.parse("default:/clusterd-contract/x"),

@@ -1,0 +1,111 @@
+package io.clusterd.core.internal;
+
+import io.clusterd.Conflict;
+import io.clusterd.HistoryEntry;
+import io.clusterd.KeyOperation;
+import io.clusterd.Pin;
+import io.clusterd.spi.StoreChanges;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The plan of one change while a planner writes it: planners only add to it (conflicts, store operations and
+ * history, tree edits, sends, effects) and never touch the tree, so planning is also the dry run.
+ */
+final class Draft {
+  private final Instant now;
+  private final Optional<String> actor;
+  private final List<Conflict> conflicts = new ArrayList<>();
+  private final StoreChanges.Builder store = StoreChanges.builder();
+  private final List<Consumer<Tree>> edits = new ArrayList<>();
+  private final Map<String, List<KeyOperation>> sends = new LinkedHashMap<>();
+  private final List<String> removed = new ArrayList<>();
+  private final List<String> rebound = new ArrayList<>();
+  private boolean direct;
+  private boolean resync;
+  private Optional<String> resultNode = Optional.empty();
+
+  Draft(Instant now, Optional<String> actor) {
+    this.now = now;
+    this.actor = actor;
+  }
+
+  /** Adds conflicts; returns whether the draft is refused now. */
+  boolean refuse(List<Conflict> found) {
+    conflicts.addAll(found);
+    return refused();
+  }
+
+  boolean refuse(Conflict found) {
+    return refuse(List.of(found));
+  }
+
+  boolean refused() {
+    return !conflicts.isEmpty();
+  }
+
+  StoreChanges.Builder store() {
+    return store;
+  }
+
+  void history(String node, String operation, Optional<String> key, Optional<String> oldValue,
+      Optional<String> newValue) {
+    store.history(new HistoryEntry(0, now, actor, node, operation, key, oldValue, newValue, "accepted"));
+  }
+
+  void history(String node, String operation) {
+    history(node, operation, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /** An edit of the tree, run only after the store committed the batch. */
+  void edit(Consumer<Tree> edit) {
+    edits.add(edit);
+  }
+
+  void send(String instance, KeyOperation op) {
+    sends.computeIfAbsent(instance, k -> new ArrayList<>()).add(op);
+  }
+
+  /** The writes that bring an instance to a pin: its value, then each metadata entry in name order. */
+  void sendPin(String instance, Pin pin) {
+    send(instance, KeyOperation.set(pin.key(), pin.value()));
+    for (Map.Entry<String, String> meta : new TreeMap<>(pin.meta()).entrySet()) {
+      send(instance, KeyOperation.setMeta(pin.key(), meta.getKey(), meta.getValue()));
+    }
+  }
+
+  /** The sends are a write to one instance's own keys, not desired state: not kept in the outbox. */
+  void direct() {
+    direct = true;
+  }
+
+  /** The instance leaves the registry. */
+  void removes(String instance) {
+    removed.add(instance);
+  }
+
+  /** The instance's endpoint changes. */
+  void rebinds(String instance) {
+    rebound.add(instance);
+  }
+
+  /** The sends re-apply every effective pin: an instance that takes them all is in sync. */
+  void resyncs() {
+    resync = true;
+  }
+
+  void result(String node) {
+    resultNode = Optional.of(node);
+  }
+
+  WritePlan build() {
+    return new WritePlan(conflicts, store.build(), edits, sends, !direct,
+        new WritePlan.Effects(removed, rebound, resync), resultNode);
+  }
+}

@@ -1,0 +1,96 @@
+package io.clusterd.core.internal;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.Endpoint;
+import io.clusterd.ErrorCode;
+import io.clusterd.Instance;
+import io.clusterd.core.InstanceSpec;
+import io.clusterd.core.NodeUpdate;
+import io.clusterd.spi.NodeRecord;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** Plans registering, editing and unregistering instances (C7). */
+final class InstancePlanner {
+  private final Tree tree;
+  private final ConflictRules rules;
+  private final Supplier<String> ids;
+
+  InstancePlanner(Tree tree, ConflictRules rules, Supplier<String> ids) {
+    this.tree = tree;
+    this.rules = rules;
+    this.ids = ids;
+  }
+
+  void register(Draft d, InstanceSpec spec) {
+    Instance instance;
+    try {
+      if (spec.host().isBlank()) {
+        throw ClusterdException.of(ErrorCode.HOST_MISSING,
+            "the instance host is missing: give its endpoint URI, e.g. http://10.0.0.5:33333");
+      }
+      Endpoint endpoint = Endpoint.parse(spec.host());
+      instance = new Instance(spec.id().orElseGet(ids), spec.name(), spec.description(), spec.labels(), endpoint,
+          spec.transport().orElse(null), spec.visibility());
+    } catch (ClusterdException e) {
+      d.refuse(e.conflicts());
+      return;
+    }
+    if (tree.contains(instance.id())) {
+      d.refuse(Refusals.idTaken(instance.id()));
+    }
+    if (d.refuse(rules.c7HostTaken(instance.endpoint(), Optional.empty()))) {
+      return;
+    }
+    d.store().putNode(new NodeRecord(instance, Optional.empty()));
+    d.history(instance.id(), "register-instance", Optional.empty(), Optional.empty(),
+        Optional.of(instance.endpoint().toString()));
+    d.edit(t -> t.add(instance, Optional.empty()));
+    d.result(instance.id());
+  }
+
+  /** Edits an instance's fields; {@code parentAfter} is where it is once the whole change is applied. */
+  void update(Draft d, String id, NodeUpdate update, Optional<String> parentAfter) {
+    Optional<Instance> current = tree.instance(id);
+    if (current.isEmpty()) {
+      d.refuse(Refusals.instanceMissing(id));
+      return;
+    }
+    Instance old = current.get();
+    Instance updated;
+    try {
+      Endpoint endpoint = update.host().isPresent() ? Endpoint.parse(update.host().get()) : old.endpoint();
+      updated = new Instance(id, update.name().orElse(old.name()), update.description().orElse(old.description()),
+          update.labels().orElse(old.labels()), endpoint,
+          update.host().isPresent() ? endpoint.scheme() : old.transport(), old.visibility());
+    } catch (ClusterdException e) {
+      d.refuse(e.conflicts());
+      return;
+    }
+    if (d.refuse(rules.c7HostTaken(updated.endpoint(), Optional.of(id)))) {
+      return;
+    }
+    d.store().putNode(new NodeRecord(updated, parentAfter));
+    d.history(id, "update-instance", Optional.empty(), Optional.of(old.endpoint().toString()),
+        Optional.of(updated.endpoint().toString()));
+    d.edit(t -> t.replace(updated));
+    if (update.host().isPresent()) {
+      d.rebinds(id);
+    }
+    d.result(id);
+  }
+
+  void unregister(Draft d, String id) {
+    Optional<Instance> i = tree.instance(id);
+    if (i.isEmpty()) {
+      d.refuse(Refusals.instanceMissing(id));
+      return;
+    }
+    // the store drops the instance's outbox rows with its node, in the same transaction
+    d.store().deleteNode(id);
+    d.history(id, "unregister-instance", Optional.empty(), Optional.of(i.get().endpoint().toString()),
+        Optional.empty());
+    d.edit(t -> t.remove(id));
+    d.removes(id);
+  }
+}

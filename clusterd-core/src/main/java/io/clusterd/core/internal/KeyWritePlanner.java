@@ -1,0 +1,206 @@
+package io.clusterd.core.internal;
+
+import io.clusterd.Conflict;
+import io.clusterd.EffectivePin;
+import io.clusterd.ErrorCode;
+import io.clusterd.Instance;
+import io.clusterd.KeyName;
+import io.clusterd.KeyOperation;
+import io.clusterd.Pin;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Plans key writes: on a cluster they change its pins and fan out to every instance below it (C0, C2, C3); on an
+ * instance they are sent to it alone (C0, C1); a sync re-sends the effective pins of every instance below a node.
+ */
+final class KeyWritePlanner {
+  private final Tree tree;
+  private final ConflictRules rules;
+  private final TreeSteps steps;
+
+  KeyWritePlanner(Tree tree, ConflictRules rules, TreeSteps steps) {
+    this.tree = tree;
+    this.rules = rules;
+    this.steps = steps;
+  }
+
+  void writeCluster(Draft d, String cluster, KeyOperation op, boolean force) {
+    if (!tree.isCluster(cluster)) {
+      d.refuse(Refusals.clusterMissing(cluster));
+      return;
+    }
+    d.refuse(ConflictRules.c0Writable(op));
+    d.refuse(ConflictRules.pinnable(op.key()));
+    op.target().ifPresent(t -> d.refuse(ConflictRules.pinnable(t)));
+    if (d.refused()) {
+      return;
+    }
+    switch (op.kind()) {
+      case SET -> setPin(d, cluster, op, force);
+      case SET_META, DELETE_META -> changePinMeta(d, cluster, op, force);
+      case DELETE -> deletePins(d, cluster, op.key(), force);
+      case MOVE, COPY -> relocatePins(d, cluster, op, force);
+      default -> throw new IllegalArgumentException("unknown operation " + op);
+    }
+    if (d.refused()) {
+      return;
+    }
+    for (Instance i : tree.targets(cluster)) {
+      d.send(i.id(), op);
+    }
+  }
+
+  private void setPin(Draft d, String cluster, KeyOperation op, boolean force) {
+    KeyName key = op.key();
+    Optional<Pin> old = tree.pin(cluster, key);
+    Pin pin = old.map(p -> p.withValue(op.value().orElseThrow())).orElseGet(() -> Pin.of(key, op.value().orElseThrow()));
+    if (takeOwnership(d, cluster, key, force, false)) {
+      return;
+    }
+    d.store().putPin(cluster, pin);
+    d.history(cluster, "pin", Optional.of(key.toString()), old.map(Pin::value), Optional.of(pin.value()));
+    d.edit(t -> t.putPin(cluster, pin));
+  }
+
+  private void changePinMeta(Draft d, String cluster, KeyOperation op, boolean force) {
+    KeyName key = op.key();
+    Optional<Pin> old = tree.pin(cluster, key);
+    // C2/C3 first: a key locked above or pinned below says so, whatever the operation
+    if (old.isEmpty() && takeOwnership(d, cluster, key, force, false)) {
+      return;
+    }
+    boolean set = op.kind() == KeyOperation.Kind.SET_META;
+    if (old.isEmpty() && !set) {
+      d.refuse(Conflict.of(ErrorCode.PATH_NOT_FOUND,
+          key + " is not pinned by cluster '" + cluster + "': there is no metadata to remove",
+          Map.of("key", key.toString(), "cluster", cluster)));
+      return;
+    }
+    String metaName = op.metaName().orElseThrow();
+    Map<String, String> meta = new TreeMap<>(old.map(Pin::meta).orElse(Map.of()));
+    if (set) {
+      meta.put(metaName, op.value().orElseThrow());
+    } else {
+      meta.remove(metaName);
+    }
+    Pin pin = new Pin(key, old.map(Pin::value).orElse(""), meta);
+    // history of a metadata change names the metakey: old and new are written "name=value"
+    Optional<String> before = old.filter(p -> p.meta().containsKey(metaName))
+        .map(p -> metaName + "=" + p.meta().get(metaName));
+    Optional<String> after = set ? Optional.of(metaName + "=" + op.value().orElseThrow()) : Optional.empty();
+    d.store().putPin(cluster, pin);
+    d.history(cluster, op.kind().label(), Optional.of(key.toString()), before, after);
+    d.edit(t -> t.putPin(cluster, pin));
+  }
+
+  private void deletePins(Draft d, String cluster, KeyName key, boolean force) {
+    List<KeyName> removed = tree.pinnedAtOrBelow(cluster, key);
+    if (takeOwnership(d, cluster, key, force, true)) {
+      return;
+    }
+    for (KeyName k : removed) {
+      Pin old = tree.pin(cluster, k).orElseThrow();
+      d.store().deletePin(cluster, k);
+      d.history(cluster, "unpin", Optional.of(k.toString()), Optional.of(old.value()), Optional.empty());
+      d.edit(t -> t.removePin(cluster, k));
+    }
+    if (removed.isEmpty()) {
+      d.history(cluster, "delete", Optional.of(key.toString()), Optional.empty(), Optional.empty());
+    }
+  }
+
+  private void relocatePins(Draft d, String cluster, KeyOperation op, boolean force) {
+    KeyName key = op.key();
+    KeyName target = op.target().orElseThrow();
+    if (target.isBelowOrSame(key)) {
+      d.refuse(Conflict.of(ErrorCode.INVALID_BODY,
+          "cannot " + op.kind().label() + " " + key + " to " + target + ", which is at or below itself",
+          Map.of("key", key.toString(), "target", target.toString())));
+      return;
+    }
+    boolean move = op.kind() == KeyOperation.Kind.MOVE;
+    if (move) {
+      takeOwnership(d, cluster, key, force, true);
+    }
+    if (takeOwnership(d, cluster, target, force, true)) {
+      return;
+    }
+    List<KeyName> sources = tree.pinnedAtOrBelow(cluster, key);
+    // what the target subtree held in this cluster is replaced
+    for (KeyName k : tree.pinnedAtOrBelow(cluster, target)) {
+      d.store().deletePin(cluster, k);
+      d.edit(t -> t.removePin(cluster, k));
+    }
+    // every removal before every addition, as the store applies a batch: a moved key may land on a source
+    if (move) {
+      for (KeyName k : sources) {
+        d.store().deletePin(cluster, k);
+        d.edit(t -> t.removePin(cluster, k));
+      }
+    }
+    for (KeyName k : sources) {
+      Pin src = tree.pin(cluster, k).orElseThrow();
+      Pin dst = new Pin(k.relocate(key, target), src.value(), src.meta());
+      d.store().putPin(cluster, dst);
+      d.edit(t -> t.putPin(cluster, dst));
+    }
+    d.history(cluster, op.kind().label(), Optional.of(key.toString()), Optional.empty(),
+        Optional.of(target.toString()));
+  }
+
+  /**
+   * C2 and C3 for a cluster taking (or, recursive, changing a subtree of) a key: an ancestor must not lock it, a
+   * descendant must not pin it ({@code force} drops the descendant pins). Returns whether the draft is refused.
+   */
+  private boolean takeOwnership(Draft d, String cluster, KeyName key, boolean force, boolean recursive) {
+    d.refuse(rules.c2LockedAbove(cluster, key, recursive));
+    Map<KeyName, List<String>> below = rules.c3PinnedBelow(cluster, key, recursive);
+    if (!below.isEmpty()) {
+      if (force) {
+        for (String child : tree.childrenOf(cluster)) {
+          steps.dropPins(d, child, below.keySet());
+        }
+      } else {
+        d.refuse(ConflictRules.c3Refusals(cluster, below));
+      }
+    }
+    return d.refused();
+  }
+
+  void writeInstance(Draft d, String instance, KeyOperation op) {
+    if (!tree.isInstance(instance)) {
+      d.refuse(Refusals.instanceMissing(instance));
+      return;
+    }
+    if (d.refuse(ConflictRules.c0Writable(op))) {
+      return;
+    }
+    d.refuse(rules.c1LockedOnInstance(instance, op.key(), op.kind().recursive()));
+    op.target().ifPresent(t -> d.refuse(rules.c1LockedOnInstance(instance, t, true)));
+    if (d.refused()) {
+      return;
+    }
+    d.direct();
+    d.history(instance, op.kind().label(), Optional.of(op.key().toString()), Optional.empty(),
+        op.value().or(() -> op.target().map(KeyName::toString)));
+    d.send(instance, op);
+  }
+
+  void sync(Draft d, String node) {
+    if (!tree.contains(node)) {
+      d.refuse(Refusals.nodeMissing(node));
+      return;
+    }
+    for (Instance i : tree.targets(node)) {
+      for (EffectivePin p : tree.effectivePins(i.id())) {
+        d.sendPin(i.id(), p.pin());
+      }
+    }
+    d.history(node, "sync");
+    d.resyncs();
+  }
+}

@@ -1,0 +1,99 @@
+package io.clusterd.core.internal;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.Conflict;
+import io.clusterd.KeyOperation;
+import io.clusterd.core.Plan;
+import io.clusterd.spi.StoreChanges;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One change as data, before anything happened: the conflicts that refuse it, the store batch that makes it
+ * durable (history included; the outbox rows are added by {@link Deliveries}), the edits of the in-memory tree,
+ * the key operations per instance, and the effects the facade acts on. Immutable once built.
+ */
+public final class WritePlan {
+
+  /**
+   * What else an accepted change does: instances it removes from the registry (their waiting deliveries end),
+   * instances whose endpoint it changes, and whether its sends re-apply every effective pin (sync).
+   */
+  public record Effects(List<String> removedInstances, List<String> reboundInstances, boolean resync) {
+    public Effects {
+      removedInstances = List.copyOf(removedInstances);
+      reboundInstances = List.copyOf(reboundInstances);
+    }
+  }
+
+  private final List<Conflict> conflicts;
+  private final StoreChanges store;
+  private final List<Consumer<Tree>> edits;
+  private final Map<String, List<KeyOperation>> sends;
+  private final boolean durable;
+  private final Effects effects;
+  private final Optional<String> resultNode;
+
+  WritePlan(List<Conflict> conflicts, StoreChanges store, List<Consumer<Tree>> edits,
+      Map<String, List<KeyOperation>> sends, boolean durable, Effects effects, Optional<String> resultNode) {
+    this.conflicts = List.copyOf(conflicts);
+    this.store = store;
+    this.edits = List.copyOf(edits);
+    Map<String, List<KeyOperation>> copy = new LinkedHashMap<>();
+    sends.forEach((i, ops) -> copy.put(i, List.copyOf(ops)));
+    this.sends = java.util.Collections.unmodifiableMap(copy);
+    this.durable = durable;
+    this.effects = effects;
+    this.resultNode = resultNode;
+  }
+
+  /** @throws ClusterdException listing every conflict, when there is any */
+  public WritePlan refuseIfConflicting() {
+    if (!conflicts.isEmpty()) {
+      throw ClusterdException.refused(conflicts);
+    }
+    return this;
+  }
+
+  public StoreChanges store() {
+    return store;
+  }
+
+  /** Runs the tree edits; only after {@link #store()} was committed. */
+  public void applyTo(Tree tree) {
+    for (Consumer<Tree> edit : edits) {
+      edit.accept(tree);
+    }
+  }
+
+  /** Instance id to the operations it receives, in order, instances in order of first appearance. */
+  public Map<String, List<KeyOperation>> sends() {
+    return sends;
+  }
+
+  /** Whether the sends are desired state (kept in the outbox until delivered) rather than a direct write. */
+  public boolean durable() {
+    return durable;
+  }
+
+  public Effects effects() {
+    return effects;
+  }
+
+  /** The node the change created or edited, if any. */
+  public Optional<String> resultNode() {
+    return resultNode;
+  }
+
+  /** The public description of this plan; the hosts are read from the tree as it is before the change. */
+  public Plan describe(Tree tree) {
+    List<Plan.InstanceChanges> changes = new ArrayList<>();
+    sends.forEach((id, ops) -> changes.add(new Plan.InstanceChanges(id,
+        tree.instance(id).orElseThrow().endpoint().toString(), ops)));
+    return new Plan(conflicts, changes);
+  }
+}
