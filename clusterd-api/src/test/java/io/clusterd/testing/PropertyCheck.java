@@ -268,7 +268,7 @@ public final class PropertyCheck<T> {
           + "\nsmallest failing value" + (steps > 0 ? " (" + steps + " more steps of removal)" : "") + ":\n  "
           + gen.asString(smallest)
           + "\ncause: " + (why == null ? "false" : why)
-          + "\nrun it again: mvn -B -q -o verify -pl " + module + " -am -Dtest='" + classAndMethod[0]
+          + "\nrun it again: mvn -B -q verify -pl " + module + " -am -DskipITs -Dtest='" + classAndMethod[0]
           + (classAndMethod.length > 1 ? "#" + classAndMethod[1] : "")
           + "' -Dsurefire.failIfNoSpecifiedTests=false -D" + SEED_PROPERTY + "=" + seed, why);
       throw e;
