@@ -125,6 +125,10 @@ public final class PropertyCheck<T> {
         .withReporter(new FailureReporter(label, s, run))
         .forAll(bounded.describedAs(gen::asString))
         .checkAssert(value -> run.test(value));
+    if (run.passed < examples && !quiet) {
+      System.out.println("property " + label + ": only " + run.passed + " distinct examples exist (of " + examples
+          + " asked for); each of them passed");
+    }
     return new Outcome(s, run.passed);
   }
 
