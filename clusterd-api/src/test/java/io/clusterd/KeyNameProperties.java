@@ -9,40 +9,38 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.Tuple.Tuple2;
+import io.clusterd.testing.Gens;
+import io.clusterd.testing.PropertyCheck;
+import io.clusterd.testing.PropertyCheck.Two;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /**
  * Properties of {@link KeyName}: escaping round-trips, canonicalization is idempotent, the order is Elektra's
  * (memcmp of the unescaped name) and agrees with equals and with the hierarchy, legacy names translate. The
- * generators are shared in {@link Gen}.
+ * generators are shared in {@link KeyGen}. Each property runs 1000 examples (see {@link PropertyCheck}).
  */
 class KeyNameProperties {
 
   /** Shared generators of parts, keys and related pairs of keys. */
-  static final class Gen {
-    private Gen() {}
+  static final class KeyGen {
+    private KeyGen() {}
 
     /** Parts that exercise every escaping and canonicalization rule, plus arbitrary Unicode. */
-    static Arbitrary<String> parts() {
-      Arbitrary<String> special = Arbitraries.of("", ".", "..", "...", "%", "%a", "\\%", "/", "\\", "//", "\\\\",
+    static Gen<String> parts() {
+      Gen<String> special = Gens.of("", ".", "..", "...", "%", "%a", "\\%", "/", "\\", "//", "\\\\",
           "\\.", "#", "#0", "#1", "#9", "#10", "#_10", "#__10", "#_100", "#1234", "#___1234", "#01", "#_",
           "#9223372036854775807", "#9223372036854775808", "#__________________9223372036854775807",
           "#92233720368547758070", "#abc", "#10a", "\u00AEelektra", "user:", "user", "system:/", "a/b", "\\#10",
           "\u00E9", "\uD83D\uDE00", "\uE000", "\uFFFF", "@", " ");
-      Arbitrary<String> tokens = Arbitraries.of("a", "b", "Z", "/", "\\", ".", "#", "%", "_", "0", "1", "9", ":",
-              "\u00E9", "\uD83D\uDE00", "\uE000", " ")
-          .list().ofMaxSize(6).map(l -> String.join("", l));
-      Arbitrary<String> alnum = Arbitraries.strings().alpha().numeric().ofMaxLength(8);
-      Arbitrary<String> unicode = Arbitraries.strings().ofMaxLength(5).filter(Gen::isValidPart);
-      return Arbitraries.frequencyOf(
-          Tuple.of(3, special), Tuple.of(4, tokens), Tuple.of(2, alnum), Tuple.of(1, unicode));
+      Gen<String> tokens = Gens.strings(Gens.of("a", "b", "Z", "/", "\\", ".", "#", "%", "_", "0", "1", "9", ":",
+          "\u00E9", "\uD83D\uDE00", "\uE000", " "), 0, 6);
+      Gen<String> alnum = Gens.strings("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 0, 8);
+      // any UTF-16 unit that is valid in a part: no NUL, no surrogate (so the two ranges, weighted by size)
+      Gen<String> unit = Gens.<String>weighted()
+          .or(0xD7FF, Gens.chars(0x0001, 0xD7FF)).or(0x2000, Gens.chars(0xE000, 0xFFFF)).gen();
+      Gen<String> unicode = Gens.strings(unit, 0, 5);
+      return Gens.<String>weighted().or(3, special).or(4, tokens).or(2, alnum).or(1, unicode).gen();
     }
 
     static boolean isValidPart(String s) {
@@ -50,8 +48,8 @@ class KeyNameProperties {
     }
 
     /** Parts of a key: any valid parts, the first one non-empty. */
-    static Arbitrary<List<String>> partLists() {
-      return parts().list().ofMaxSize(5).map(l -> {
+    static Gen<List<String>> partLists() {
+      return Gens.lists(parts(), 0, 5).map(l -> {
         if (!l.isEmpty() && l.get(0).isEmpty()) {
           List<String> fixed = new ArrayList<>(l);
           fixed.set(0, "x");
@@ -61,24 +59,24 @@ class KeyNameProperties {
       });
     }
 
-    static Arbitrary<Namespace> namespaces() {
-      return Arbitraries.of(Namespace.class);
+    static Gen<Namespace> namespaces() {
+      return Gens.of(Namespace.class);
     }
 
-    static Arbitrary<KeyName> keys() {
-      return Combinators.combine(namespaces(), partLists()).as(KeyName::of);
+    static Gen<KeyName> keys() {
+      return namespaces().zip(partLists(), KeyName::of);
     }
 
     /** A key and a second key that is often an ancestor, the same key, or a key of the same namespace. */
-    static Arbitrary<Tuple2<KeyName, KeyName>> relatedPairs() {
-      return keys().flatMap(k -> Arbitraries.frequencyOf(
-              Tuple.of(3, Arbitraries.integers().between(0, k.depth()).map(i -> prefix(k, i))),
-              Tuple.of(1, Arbitraries.just(k)),
-              Tuple.of(2, partLists().map(ps -> KeyName.of(k.namespace(), ps))),
-              Tuple.of(1, keys()),
-              Tuple.of(2, Arbitraries.integers().between(0, k.depth())
-                  .flatMap(i -> parts().map(p -> appendOrSelf(prefix(k, i), p)))))
-          .map(q -> Tuple.of(k, q)));
+    static Gen<Two<KeyName, KeyName>> relatedPairs() {
+      return Gens.dependent(keys(), k -> Gens.<KeyName>weighted()
+              .or(3, Gens.ints(0, k.depth()).map(i -> prefix(k, i)))
+              .or(1, Gens.just(k))
+              .or(2, partLists().map(ps -> KeyName.of(k.namespace(), ps)))
+              .or(1, keys())
+              .or(2, Gens.dependent(Gens.ints(0, k.depth()), i -> parts(), (i, p) -> appendOrSelf(prefix(k, i), p)))
+              .gen(),
+          Two::new);
     }
 
     /** {@code base.append(part)}, or {@code base} where that would start with an empty part. */
@@ -87,11 +85,11 @@ class KeyNameProperties {
     }
 
     /** Strings that look like key names often enough to reach every branch of the parser. */
-    static Arbitrary<String> nameLikeStrings() {
-      Arbitrary<String> start = Arbitraries.of("", "/", "//", "user:", "user:/", "user", "system", "system:/",
+    static Gen<String> nameLikeStrings() {
+      Gen<String> start = Gens.of("", "/", "//", "user:", "user:/", "user", "system", "system:/",
           "foo:/", "User:/", "default:/", "/%", "user:/%");
-      Arbitrary<String> body = Arbitraries.strings().withChars("/\\.%#_:a1\u00E9\u0000").ofMaxLength(12);
-      return Combinators.combine(start, body).as(String::concat);
+      Gen<String> body = Gens.strings("/\\.%#_:a1\u00E9\u0000", 0, 12);
+      return start.zip(body, String::concat);
     }
 
     static KeyName prefix(KeyName k, int depth) {
@@ -102,9 +100,9 @@ class KeyNameProperties {
      * A non-canonical spelling of {@code k}: extra slashes, {@code .} and {@code x/..} parts, a trailing slash,
      * non-canonical array parts.
      */
-    static Arbitrary<String> noisySpellings(KeyName k) {
-      Arbitrary<String> noise = Arbitraries.of("", "", "/", "./", "junk/../", "#10/../", "%/../", ".//");
-      return noise.list().ofSize(k.depth() + 1).flatMap(n -> Arbitraries.of("", "/", "/.", "/./").map(tail -> {
+    static Gen<String> noisySpellings(KeyName k) {
+      Gen<String> noise = Gens.of("", "", "/", "./", "junk/../", "#10/../", "%/../", ".//");
+      return Gens.lists(noise, k.depth() + 1, k.depth() + 1).zip(Gens.of("", "/", "/.", "/./"), (n, tail) -> {
         StringBuilder b = new StringBuilder(k.namespace().prefix()).append('/');
         List<String> parts = k.parts();
         for (int i = 0; i < parts.size(); i++) {
@@ -114,7 +112,12 @@ class KeyNameProperties {
         }
         b.append(n.get(parts.size()));
         return b + tail;
-      }));
+      });
+    }
+
+    /** A key and a non-canonical spelling of it. */
+    static Gen<Two<KeyName, String>> noisy() {
+      return Gens.dependent(keys(), KeyGen::noisySpellings, Two::new);
     }
 
     /** {@code #___1234} written the non-canonical way, {@code #1234}; anything else unchanged. */
@@ -132,200 +135,194 @@ class KeyNameProperties {
     }
   }
 
-  @Provide
-  Arbitrary<KeyName> keys() {
-    return Gen.keys();
-  }
-
-  @Provide
-  Arbitrary<String> parts() {
-    return Gen.parts();
-  }
-
-  @Provide
-  Arbitrary<List<String>> partLists() {
-    return Gen.partLists();
-  }
-
-  @Provide
-  Arbitrary<Namespace> namespaces() {
-    return Gen.namespaces();
-  }
-
-  @Provide
-  Arbitrary<Tuple2<KeyName, KeyName>> relatedPairs() {
-    return Gen.relatedPairs();
-  }
-
-  @Provide
-  Arbitrary<String> nameLikeStrings() {
-    return Gen.nameLikeStrings();
-  }
-
-  @Provide
-  Arbitrary<Tuple2<KeyName, String>> noisy() {
-    return Gen.keys().flatMap(k -> Gen.noisySpellings(k).map(s -> Tuple.of(k, s)));
-  }
-
   // ---- canonical form ----
 
-  @Property
-  void parse_canonicalName_isIdempotent(@ForAll("keys") KeyName k) {
-    KeyName again = KeyName.parse(k.toString());
+  @Test
+  void parse_canonicalName_isIdempotent() {
+    PropertyCheck.forAll(KeyGen.keys()).check(k -> {
+      KeyName again = KeyName.parse(k.toString());
 
-    assertEquals(k, again);
-    assertEquals(k.toString(), again.toString());
-    assertEquals(k.hashCode(), again.hashCode());
+      assertEquals(k, again);
+      assertEquals(k.toString(), again.toString());
+      assertEquals(k.hashCode(), again.hashCode());
+    });
   }
 
-  @Property
-  void parse_nonCanonicalSpelling_givesTheCanonicalKey(@ForAll("noisy") Tuple2<KeyName, String> keyAndSpelling) {
-    KeyName k = keyAndSpelling.get1();
-    KeyName parsed = KeyName.parse(keyAndSpelling.get2());
+  @Test
+  void parse_nonCanonicalSpelling_givesTheCanonicalKey() {
+    PropertyCheck.forAll(KeyGen.noisy()).check(keyAndSpelling -> {
+      KeyName k = keyAndSpelling.first();
+      KeyName parsed = KeyName.parse(keyAndSpelling.second());
 
-    assertEquals(k, parsed);
-    assertEquals(k.toString(), parsed.toString());
+      assertEquals(k, parsed);
+      assertEquals(k.toString(), parsed.toString());
+    });
   }
 
   // ---- escaping round trip ----
 
-  @Property
-  void of_anyParts_roundTripsThroughTheEscapedName(
-      @ForAll("namespaces") Namespace ns, @ForAll("partLists") List<String> parts) {
-    KeyName k = KeyName.of(ns, parts);
+  @Test
+  void of_anyParts_roundTripsThroughTheEscapedName() {
+    PropertyCheck.forAll(KeyGen.namespaces(), KeyGen.partLists()).check(t -> {
+      Namespace ns = t.first();
+      List<String> parts = t.second();
+      KeyName k = KeyName.of(ns, parts);
 
-    assertEquals(parts, k.parts());
-    assertEquals(parts.size(), k.depth());
-    assertEquals(parts, KeyName.parse(k.toString()).parts());
-    assertEquals(ns, KeyName.parse(k.toString()).namespace());
+      assertEquals(parts, k.parts());
+      assertEquals(parts.size(), k.depth());
+      assertEquals(parts, KeyName.parse(k.toString()).parts());
+      assertEquals(ns, KeyName.parse(k.toString()).namespace());
+    });
   }
 
-  @Property
-  void escapePart_anyPart_unescapesToThePart(@ForAll("parts") String part) {
-    String escaped = KeyName.escapePart(part);
+  @Test
+  void escapePart_anyPart_unescapesToThePart() {
+    PropertyCheck.forAll(KeyGen.parts()).check(part -> {
+      String escaped = KeyName.escapePart(part);
 
-    assertEquals(List.of("a", part), KeyName.parse("user:/a/" + escaped).parts());
-    assertEquals(KeyName.parse("/a").append(part), KeyName.parse("/a").appendEscaped(escaped));
+      assertEquals(List.of("a", part), KeyName.parse("user:/a/" + escaped).parts());
+      assertEquals(KeyName.parse("/a").append(part), KeyName.parse("/a").appendEscaped(escaped));
+    });
   }
 
   // ---- order ----
 
-  @Property
-  void compareTo_anyTwoKeys_isConsistentWithEquals(@ForAll("relatedPairs") Tuple2<KeyName, KeyName> pair) {
-    KeyName a = pair.get1();
-    KeyName b = pair.get2();
+  @Test
+  void compareTo_anyTwoKeys_isConsistentWithEquals() {
+    PropertyCheck.forAll(KeyGen.relatedPairs()).check(pair -> {
+      KeyName a = pair.first();
+      KeyName b = pair.second();
 
-    assertEquals(Integer.signum(a.compareTo(b)), -Integer.signum(b.compareTo(a)));
-    assertEquals(a.compareTo(b) == 0, a.equals(b));
-    if (a.equals(b)) {
-      assertEquals(a.hashCode(), b.hashCode());
-      assertEquals(a.toString(), b.toString());
-    }
+      assertEquals(Integer.signum(a.compareTo(b)), -Integer.signum(b.compareTo(a)));
+      assertEquals(a.compareTo(b) == 0, a.equals(b));
+      if (a.equals(b)) {
+        assertEquals(a.hashCode(), b.hashCode());
+        assertEquals(a.toString(), b.toString());
+      }
+    });
   }
 
-  @Property
-  void compareTo_anyTwoKeys_isMemcmpOfElektrasUnescapedName(
-      @ForAll("relatedPairs") Tuple2<KeyName, KeyName> pair) {
-    KeyName a = pair.get1();
-    KeyName b = pair.get2();
+  @Test
+  void compareTo_anyTwoKeys_isMemcmpOfElektrasUnescapedName() {
+    PropertyCheck.forAll(KeyGen.relatedPairs()).check(pair -> {
+      KeyName a = pair.first();
+      KeyName b = pair.second();
 
-    assertEquals(Integer.signum(compareUnsigned(unescapedName(a), unescapedName(b))), Integer.signum(a.compareTo(b)));
+      assertEquals(Integer.signum(compareUnsigned(unescapedName(a), unescapedName(b))),
+          Integer.signum(a.compareTo(b)));
+    });
   }
 
-  @Property
-  void compareTo_keyBelowAnother_sortsAfterIt(@ForAll("relatedPairs") Tuple2<KeyName, KeyName> pair) {
-    KeyName k = pair.get1();
-    KeyName q = pair.get2();
+  @Test
+  void compareTo_keyBelowAnother_sortsAfterIt() {
+    PropertyCheck.forAll(KeyGen.relatedPairs()).check(pair -> {
+      KeyName k = pair.first();
+      KeyName q = pair.second();
 
-    if (k.isBelow(q)) {
-      assertTrue(k.compareTo(q) > 0, k + " > " + q);
-    }
-    if (q.isBelow(k)) {
-      assertTrue(k.compareTo(q) < 0, k + " < " + q);
-    }
+      if (k.isBelow(q)) {
+        assertTrue(k.compareTo(q) > 0, k + " > " + q);
+      }
+      if (q.isBelow(k)) {
+        assertTrue(k.compareTo(q) < 0, k + " < " + q);
+      }
+    });
   }
 
   // ---- hierarchy ----
 
-  @Property
-  void isBelow_anyTwoKeys_meansParentIsBelowOrSame(@ForAll("relatedPairs") Tuple2<KeyName, KeyName> pair) {
-    KeyName k = pair.get1();
-    KeyName q = pair.get2();
+  @Test
+  void isBelow_anyTwoKeys_meansParentIsBelowOrSame() {
+    PropertyCheck.forAll(KeyGen.relatedPairs()).check(pair -> {
+      KeyName k = pair.first();
+      KeyName q = pair.second();
 
-    assertEquals(k.isBelow(q), k.parent().map(p -> p.isBelowOrSame(q)).orElse(false));
-    assertEquals(k.isBelowOrSame(q), k.equals(q) || k.isBelow(q));
-    assertEquals(k.isDirectlyBelow(q), k.parent().equals(Optional.of(q)));
-  }
-
-  @Property
-  void parent_nonRootKey_isDirectlyAboveAndAppendGivesItBack(@ForAll("keys") KeyName k) {
-    Optional<KeyName> parent = k.parent();
-
-    assertEquals(k.isRoot(), parent.isEmpty());
-    parent.ifPresent(p -> {
-      assertTrue(k.isDirectlyBelow(p));
-      assertTrue(k.isBelow(p));
-      assertEquals(k, p.append(k.baseName()));
-      assertEquals(p, KeyName.parse(p.toString()));
-      assertEquals(k.toString(), p.appendEscaped(KeyName.escapePart(k.baseName())).toString());
+      assertEquals(k.isBelow(q), k.parent().map(p -> p.isBelowOrSame(q)).orElse(false));
+      assertEquals(k.isBelowOrSame(q), k.equals(q) || k.isBelow(q));
+      assertEquals(k.isDirectlyBelow(q), k.parent().equals(Optional.of(q)));
     });
   }
 
-  @Property
-  void relocate_keyBelowPrefix_movesAndMovesBack(
-      @ForAll("relatedPairs") Tuple2<KeyName, KeyName> pair, @ForAll("keys") KeyName to) {
-    KeyName k = pair.get1();
-    KeyName from = pair.get2();
-    if (!k.isBelowOrSame(from)) {
-      return;
-    }
-    if (to.isRoot() && k.depth() > from.depth() && k.parts().get(from.depth()).isEmpty()) {
-      assertEquals(ErrorCode.INVALID_KEY_NAME,
-          assertThrows(ClusterdException.class, () -> k.relocate(from, to)).code());
-      return;
-    }
+  @Test
+  void parent_nonRootKey_isDirectlyAboveAndAppendGivesItBack() {
+    PropertyCheck.forAll(KeyGen.keys()).check(k -> {
+      Optional<KeyName> parent = k.parent();
 
-    KeyName moved = k.relocate(from, to);
-
-    assertTrue(moved.isBelowOrSame(to));
-    assertEquals(k.depth() - from.depth(), moved.depth() - to.depth());
-    assertEquals(k, moved.relocate(to, from));
+      assertEquals(k.isRoot(), parent.isEmpty());
+      parent.ifPresent(p -> {
+        assertTrue(k.isDirectlyBelow(p));
+        assertTrue(k.isBelow(p));
+        assertEquals(k, p.append(k.baseName()));
+        assertEquals(p, KeyName.parse(p.toString()));
+        assertEquals(k.toString(), p.appendEscaped(KeyName.escapePart(k.baseName())).toString());
+      });
+    });
   }
 
-  @Property
-  void withNamespace_anyKey_keepsPartsAndRoundTrips(@ForAll("keys") KeyName k, @ForAll("namespaces") Namespace ns) {
-    KeyName other = k.withNamespace(ns);
+  @Test
+  void relocate_keyBelowPrefix_movesAndMovesBack() {
+    PropertyCheck.forAll(KeyGen.relatedPairs(), KeyGen.keys()).check(t -> {
+      KeyName k = t.first().first();
+      KeyName from = t.first().second();
+      KeyName to = t.second();
+      if (!k.isBelowOrSame(from)) {
+        return;
+      }
+      if (to.isRoot() && k.depth() > from.depth() && k.parts().get(from.depth()).isEmpty()) {
+        assertEquals(ErrorCode.INVALID_KEY_NAME,
+            assertThrows(ClusterdException.class, () -> k.relocate(from, to)).code());
+        return;
+      }
 
-    assertEquals(ns, other.namespace());
-    assertEquals(k.parts(), other.parts());
-    assertEquals(other, KeyName.parse(other.toString()));
-    assertEquals(k, other.withNamespace(k.namespace()));
+      KeyName moved = k.relocate(from, to);
+
+      assertTrue(moved.isBelowOrSame(to));
+      assertEquals(k.depth() - from.depth(), moved.depth() - to.depth());
+      assertEquals(k, moved.relocate(to, from));
+    });
+  }
+
+  @Test
+  void withNamespace_anyKey_keepsPartsAndRoundTrips() {
+    PropertyCheck.forAll(KeyGen.keys(), KeyGen.namespaces()).check(t -> {
+      KeyName k = t.first();
+      Namespace ns = t.second();
+      KeyName other = k.withNamespace(ns);
+
+      assertEquals(ns, other.namespace());
+      assertEquals(k.parts(), other.parts());
+      assertEquals(other, KeyName.parse(other.toString()));
+      assertEquals(k, other.withNamespace(k.namespace()));
+    });
   }
 
   // ---- legacy names ----
 
-  @Property
-  void parse_legacyUserOrSystemName_equalsNamespacedName(
-      @ForAll("noisy") Tuple2<KeyName, String> keyAndSpelling, @ForAll boolean system) {
-    String spelling = keyAndSpelling.get2();
-    String rest = spelling.substring(spelling.indexOf('/')); // drop any namespace prefix, keep the slash
-    String ns = system ? "system" : "user";
+  @Test
+  void parse_legacyUserOrSystemName_equalsNamespacedName() {
+    PropertyCheck.forAll(KeyGen.noisy(), Gens.booleans()).check(t -> {
+      String spelling = t.first().second();
+      boolean system = t.second();
+      String rest = spelling.substring(spelling.indexOf('/')); // drop any namespace prefix, keep the slash
+      String ns = system ? "system" : "user";
 
-    assertEquals(KeyName.parse(ns + ":" + rest), KeyName.parse(ns + rest));
-    assertEquals(KeyName.parse(ns + ":" + rest).toString(), KeyName.parse(ns + rest).toString());
+      assertEquals(KeyName.parse(ns + ":" + rest), KeyName.parse(ns + rest));
+      assertEquals(KeyName.parse(ns + ":" + rest).toString(), KeyName.parse(ns + rest).toString());
+    });
   }
 
-  @Property
-  void tryParse_anyString_agreesWithParse(@ForAll("nameLikeStrings") String s) {
-    Optional<KeyName> k = KeyName.tryParse(s);
-    try {
-      assertEquals(k, Optional.of(KeyName.parse(s)));
-      assertEquals(k.get(), KeyName.parse(k.get().toString()));
-    } catch (ClusterdException e) {
-      assertEquals(Optional.empty(), k);
-      assertEquals(ErrorCode.INVALID_KEY_NAME, e.code());
-      assertEquals(s, e.details().get("name"));
-    }
+  @Test
+  void tryParse_anyString_agreesWithParse() {
+    PropertyCheck.forAll(KeyGen.nameLikeStrings()).check(s -> {
+      Optional<KeyName> k = KeyName.tryParse(s);
+      try {
+        assertEquals(k, Optional.of(KeyName.parse(s)));
+        assertEquals(k.get(), KeyName.parse(k.get().toString()));
+      } catch (ClusterdException e) {
+        assertEquals(Optional.empty(), k);
+        assertEquals(ErrorCode.INVALID_KEY_NAME, e.code());
+        assertEquals(s, e.details().get("name"));
+      }
+    });
   }
 
   /** Elektra's unescaped name: namespace byte (1..8), then each part preceded by NUL, then a final NUL. */

@@ -32,20 +32,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Histogram;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.statistics.StatisticsReport;
-import net.jqwik.api.lifecycle.AfterTry;
-import net.jqwik.api.state.Action;
-import net.jqwik.api.state.ActionChain;
-import net.jqwik.api.state.Transformer;
+import io.clusterd.testing.Gens;
+import io.clusterd.testing.PropertyCheck;
+import io.clusterd.testing.Shrink;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /**
  * Random sequences of registry operations on a small alphabet of ids, hosts and keys (so that collisions and
@@ -54,6 +45,10 @@ import net.jqwik.api.state.Transformer;
  * predicts, an accepted one yields the model's tree, hosts, pins and effective pins. At the end the registry
  * reloads from its store unchanged, and (second property) a SQLite store that received the same sequence
  * reopens to an equal forest and equal pins.
+ *
+ * <p>Each step is drawn from the reference model's state after the steps before it ({@link Gens#sequences}), so
+ * ids mostly name nodes that exist; a failing sequence shrinks to fewer and simpler steps, then by removing steps
+ * anywhere ({@link Shrink#removals}).
  */
 class RegistryProperties {
 
@@ -63,70 +58,97 @@ class RegistryProperties {
   /** Keys that nest (user:/a above user:/a/b) and one that no cluster may pin (cascading). */
   private static final List<String> KEYS = List.of("user:/a", "user:/a/b", "user:/b", "/a");
 
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterTry
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-    open.clear();
-  }
+  /** Steps in a sequence (as many as before the move to QuickTheories: 30 in three sequences out of four). */
+  static final int MAX_STEPS = 30;
 
   // ------------------------------------------------------------------------------------------- properties
 
-  @Property(tries = 200)
-  @StatisticsReport(label = "outcome", format = Histogram.class)
-  @StatisticsReport(label = "deepest tree", format = Histogram.class)
-  void anySequence_matchesTheModelAndKeepsTheInvariants(@ForAll("chains") ActionChain<World> chain) {
-    World w = chain.run();
-    Statistics.label("deepest tree").collect(Math.min(w.maxDepth, 4));
-    for (Set<ErrorCode> outcome : w.outcomes) {
-      if (outcome.isEmpty()) {
-        Statistics.label("outcome").collect("accepted");
+  @Test
+  void anySequence_matchesTheModelAndKeepsTheInvariants() {
+    Coverage coverage = new Coverage();
+    PropertyCheck.forAll(chains()).examples(200).shrinkAlso(Shrink::removals).check(ops -> {
+      try (World w = new World()) {
+        w.run(ops);
+        coverage.collect(w);
+
+        // the registry reloads from its store as it was (a second facade over the same store)
+        try (Clusterd reloaded = Clusterd.builder().store(w.store).transport(w.mem).reconcileEvery(Duration.ZERO)
+            .build()) {
+          assertSameRegistry(w.clusterd, reloaded);
+          assertEquals(List.of(), reloaded.checkInvariants());
+        }
       }
-      outcome.forEach(code -> Statistics.label("outcome").collect(code.name()));
-    }
+    });
     // every rule the model knows is exercised, and sequences are not mostly refusals
-    Statistics.label("outcome").coverage(c -> {
-      c.check("accepted").percentage(p -> p > 25);
+    coverage.check();
+  }
+
+  @Test
+  void anySequence_sqliteStoreReopensToTheSameForestAndPins() {
+    PropertyCheck.forAll(chains()).examples(25).shrinkAlso(Shrink::removals).check(ops -> {
+      Path dir = Files.createTempDirectory("clusterd-registry-properties");
+      try (World w = new World()) {
+        w.run(ops);
+        MemTransportFactory otherHosts = new MemTransportFactory();
+
+        try (Clusterd durable = Clusterd.builder().store(SqliteStore.open(dir)).transport(otherHosts)
+            .reconcileEvery(Duration.ZERO).build()) {
+          for (int i = 0; i < w.log.size(); i++) {
+            Set<ErrorCode> outcome = apply(durable, w.log.get(i).change());
+            assertEquals(w.outcomes.get(i), outcome, "step " + i + " " + w.log.get(i));
+          }
+        }
+        try (Clusterd reopened = Clusterd.builder().store(SqliteStore.open(dir)).transport(otherHosts)
+            .reconcileEvery(Duration.ZERO).build()) {
+          assertSameRegistry(w.clusterd, reopened);
+          assertEquals(List.of(), reopened.checkInvariants());
+        }
+      } finally {
+        deleteTree(dir);
+      }
+    });
+  }
+
+  /**
+   * What the sequences of a run exercised, over all of them: the outcome of every step (accepted, or each code it
+   * was refused with) and the deepest tree of each sequence (four and more counted as four).
+   */
+  static final class Coverage {
+    final Map<String, Integer> outcomes = new TreeMap<>();
+    int steps;
+    int outcomeCount;
+    final Map<Integer, Integer> deepest = new TreeMap<>();
+    int sequences;
+
+    void collect(World w) {
+      sequences++;
+      deepest.merge(Math.min(w.maxDepth, 4), 1, Integer::sum);
+      for (Set<ErrorCode> outcome : w.outcomes) {
+        steps++;
+        if (outcome.isEmpty()) {
+          outcomes.merge("accepted", 1, Integer::sum);
+          outcomeCount++;
+        }
+        for (ErrorCode code : outcome) {
+          outcomes.merge(code.name(), 1, Integer::sum);
+          outcomeCount++;
+        }
+      }
+    }
+
+    void check() {
+      String report = "outcomes " + outcomes + " of " + steps + " steps; deepest trees " + deepest + " of "
+          + sequences + " sequences";
+      System.out.println("RegistryProperties coverage: " + report);
+      assertTrue(100.0 * outcomes.getOrDefault("accepted", 0) / outcomeCount > 25, report);
       for (ErrorCode code : List.of(ErrorCode.CYCLE, ErrorCode.ALREADY_IN_CLUSTER, ErrorCode.KEY_LOCKED,
           ErrorCode.KEY_PINNED_BELOW, ErrorCode.CLUSTER_NOT_EMPTY, ErrorCode.HOST_DOES_ALREADY_EXIST,
           ErrorCode.NAMESPACE_NOT_WRITABLE, ErrorCode.ID_ALREADY_EXISTS)) {
-        c.check(code.name()).count(n -> n > 3);
+        assertTrue(outcomes.getOrDefault(code.name(), 0) > 3, code + ": " + report);
       }
-    });
-    Statistics.label("deepest tree").coverage(c -> {
-      c.checkQuery(values -> (Integer) values.get(0) >= 3).percentage(p -> p > 30);
-      c.check(4).percentage(p -> p >= 2);
-    });
-
-    // the registry reloads from its store as it was (a second facade over the same store)
-    Clusterd reloaded = Clusterd.builder().store(w.store).transport(w.mem).reconcileEvery(Duration.ZERO).build();
-    open.add(reloaded);
-    assertSameRegistry(w.clusterd, reloaded);
-    assertEquals(List.of(), reloaded.checkInvariants());
-  }
-
-  @Property(tries = 25)
-  void anySequence_sqliteStoreReopensToTheSameForestAndPins(@ForAll("chains") ActionChain<World> chain)
-      throws IOException {
-    Path dir = Files.createTempDirectory("clusterd-registry-properties");
-    open.add(() -> deleteTree(dir));
-    World w = chain.run();
-    MemTransportFactory otherHosts = new MemTransportFactory();
-
-    try (Clusterd durable = Clusterd.builder().store(SqliteStore.open(dir)).transport(otherHosts)
-        .reconcileEvery(Duration.ZERO).build()) {
-      for (int i = 0; i < w.log.size(); i++) {
-        Set<ErrorCode> outcome = apply(durable, w.log.get(i).change());
-        assertEquals(w.outcomes.get(i), outcome, "step " + i + " " + w.log.get(i));
-      }
-    }
-    try (Clusterd reopened = Clusterd.builder().store(SqliteStore.open(dir)).transport(otherHosts)
-        .reconcileEvery(Duration.ZERO).build()) {
-      assertSameRegistry(w.clusterd, reopened);
-      assertEquals(List.of(), reopened.checkInvariants());
+      int threeOrMore = deepest.getOrDefault(3, 0) + deepest.getOrDefault(4, 0);
+      assertTrue(100.0 * threeOrMore / sequences > 30, report);
+      assertTrue(100.0 * deepest.getOrDefault(4, 0) / sequences >= 2, report);
     }
   }
 
@@ -149,36 +171,21 @@ class RegistryProperties {
 
   // ------------------------------------------------------------------------------------------- generators
 
-  @Provide
-  Arbitrary<ActionChain<World>> chains() {
-    return ActionChain.<World>startWith(this::newWorld)
-        .withAction(new StepAction())
-        .withMaxTransformations(30);
-  }
-
-  private World newWorld() {
-    World w = new World();
-    open.add(w.clusterd);
-    return w;
+  /** Sequences of operations, each drawn from what the reference model holds after the ones before. */
+  static Gen<List<Op>> chains() {
+    return Gens.sequences(Model::new, RegistryProperties::ops, Model::apply, MAX_STEPS);
   }
 
   /**
    * One random operation per step. Ids are mostly drawn from the nodes that exist (clusters where a cluster is
    * expected), sometimes from the whole alphabet, so that deep trees, locks and every refusal are all common.
    */
-  static final class StepAction implements Action.Dependent<World> {
-    @Override
-    public Arbitrary<Transformer<World>> transformer(World w) {
-      return ops(w.model).map(op -> Transformer.mutate(op.toString(), world -> world.step(op)));
-    }
-  }
-
-  static Arbitrary<Op> ops(Model m) {
-    Arbitrary<String> any = Arbitraries.of(IDS);
-    Arbitrary<String> cluster = mostlyFrom(m.clusters.stream().sorted().toList(), any);
-    Arbitrary<String> instance = mostlyFrom(m.hosts.keySet().stream().sorted().toList(), any);
-    Arbitrary<String> node = mostlyFrom(m.allNodes().stream().sorted().toList(), any);
-    Arbitrary<String> fresh = mostlyFrom(IDS.stream().filter(id -> !m.exists(id)).toList(), any);
+  static Gen<Op> ops(Model m) {
+    Gen<String> any = Gens.of(IDS);
+    Gen<String> cluster = mostlyFrom(m.clusters.stream().sorted().toList(), any);
+    Gen<String> instance = mostlyFrom(m.hosts.keySet().stream().sorted().toList(), any);
+    Gen<String> node = mostlyFrom(m.allNodes().stream().sorted().toList(), any);
+    Gen<String> fresh = mostlyFrom(IDS.stream().filter(id -> !m.exists(id)).toList(), any);
     // new parents favour deep clusters, so that trees of four and more levels are common
     List<String> byDepth = new ArrayList<>();
     for (String c : m.clusters.stream().sorted().toList()) {
@@ -186,31 +193,30 @@ class RegistryProperties {
         byDepth.add(c);
       }
     }
-    Arbitrary<String> parent = mostlyFrom(byDepth, any);
-    Arbitrary<String> maybeCluster = m.clusters.isEmpty() ? Arbitraries.just(null) : parent.injectNull(0.2);
+    Gen<String> parent = mostlyFrom(byDepth, any);
+    Gen<String> maybeCluster = m.clusters.isEmpty() ? Gens.just(null) : Gens.orNull(parent, 20);
     boolean small = m.allNodes().size() < 4;
-    Arbitrary<String> key = Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.of(KEYS.subList(0, 3))), Tuple.of(1, Arbitraries.just("/a")));
-    Arbitrary<Boolean> force = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(false)),
-        Tuple.of(1, Arbitraries.just(true)));
-    return Arbitraries.frequencyOf(
-        Tuple.of(small ? 6 : 3, Combinators.combine(fresh, Arbitraries.of(HOSTS)).as(Register::new)),
-        Tuple.of(1, instance.map(Unregister::new)),
-        Tuple.of(small ? 10 : 4, Combinators.combine(fresh, maybeCluster, node.list().ofMaxSize(2)).as(Create::new)),
-        Tuple.of(5, Combinators.combine(parent, node, force).as(Attach::new)),
-        Tuple.of(4, Combinators.combine(node, maybeCluster, force).as(Move::new)),
-        Tuple.of(2, Combinators.combine(cluster, node).as(Detach::new)),
-        Tuple.of(2, Combinators.combine(cluster, Arbitraries.of(Cascade.class)).as(Delete::new)),
-        Tuple.of(8, Combinators.combine(cluster, key, Arbitraries.of("1", "2"), force).as(PinKey::new)),
-        Tuple.of(3, Combinators.combine(cluster, key, force).as(Unpin::new)),
-        Tuple.of(3, Combinators.combine(instance, key, Arbitraries.of(true, false)).as(WriteInstance::new)));
+    Gen<String> key = Gens.<String>weighted().or(8, Gens.of(KEYS.subList(0, 3))).or(1, Gens.just("/a")).gen();
+    Gen<Boolean> force = Gens.<Boolean>weighted().or(3, Gens.just(false)).or(1, Gens.just(true)).gen();
+    return Gens.<Op>weighted()
+        .or(small ? 6 : 3, fresh.zip(Gens.of(HOSTS), Register::new))
+        .or(1, instance.map(Unregister::new))
+        .or(small ? 10 : 4, fresh.zip(maybeCluster, Gens.lists(node, 0, 2), Create::new))
+        .or(5, parent.zip(node, force, Attach::new))
+        .or(4, node.zip(maybeCluster, force, Move::new))
+        .or(2, cluster.zip(node, Detach::new))
+        .or(2, cluster.zip(Gens.of(Cascade.class), Delete::new))
+        .or(8, cluster.zip(key, Gens.of("1", "2"), force, PinKey::new))
+        .or(3, cluster.zip(key, force, Unpin::new))
+        .or(3, instance.zip(key, Gens.of(true, false), WriteInstance::new))
+        .gen();
   }
 
-  private static Arbitrary<String> mostlyFrom(List<String> existing, Arbitrary<String> any) {
+  private static Gen<String> mostlyFrom(List<String> existing, Gen<String> any) {
     if (existing.isEmpty()) {
       return any;
     }
-    return Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.of(existing)), Tuple.of(1, any));
+    return Gens.<String>weighted().or(6, Gens.of(existing)).or(1, any).gen();
   }
 
   // ------------------------------------------------------------------------------------------- operations
@@ -300,7 +306,7 @@ class RegistryProperties {
   // ------------------------------------------------------------------------------------------- system under test
 
   /** The engine under test, the reference model, and the log of applied operations with their outcomes. */
-  static final class World {
+  static final class World implements AutoCloseable {
     final MemTransportFactory mem = new MemTransportFactory();
     final MemoryStore store = new MemoryStore();
     final Clusterd clusterd = Clusterd.builder().store(store).transport(mem).reconcileEvery(Duration.ZERO)
@@ -310,6 +316,17 @@ class RegistryProperties {
     final List<Set<ErrorCode>> outcomes = new ArrayList<>();
     /** Most levels of nodes seen at once (a top-level node alone: 1). */
     int maxDepth;
+
+    void run(List<Op> ops) {
+      for (Op op : ops) {
+        step(op);
+      }
+    }
+
+    @Override
+    public void close() {
+      clusterd.close();
+    }
 
     void step(Op op) {
       Set<ErrorCode> predicted = model.apply(op);

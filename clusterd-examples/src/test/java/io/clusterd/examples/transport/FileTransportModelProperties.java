@@ -24,12 +24,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import io.clusterd.testing.Gens;
+import io.clusterd.testing.PropertyCheck;
+import io.clusterd.testing.Shrink;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /**
  * Model-based: any sequence of writes leaves a file (in every format) holding exactly the keys, values and metadata
@@ -51,11 +50,10 @@ class FileTransportModelProperties {
   private static final List<String> VALUES = List.of("", "v", "8080", "1.50", "true", "null", "~", " lead",
       "trail ", "a\nb", "a: b", "#c", "!d", "\u00fc\ud83d\ude80", "x\\y", "line\n", "\t", "=", "- x", "[1]", "{}");
 
-  @Provide
-  Arbitrary<KeyName> keys() {
-    Arbitrary<String> first = Arbitraries.of(PARTS.stream().filter(p -> !p.isEmpty()).toList());
-    Arbitrary<List<String>> rest = Arbitraries.of(PARTS).list().ofMaxSize(2);
-    return Combinators.combine(first, rest).as((f, r) -> {
+  static Gen<KeyName> keys() {
+    Gen<String> first = Gens.of(PARTS.stream().filter(p -> !p.isEmpty()).toList());
+    Gen<List<String>> rest = Gens.lists(Gens.of(PARTS), 0, 2);
+    return first.zip(rest, (f, r) -> {
       List<String> parts = new ArrayList<>();
       parts.add(f);
       parts.addAll(r);
@@ -63,32 +61,40 @@ class FileTransportModelProperties {
     });
   }
 
-  @Provide
-  Arbitrary<List<Op>> ops() {
-    Arbitrary<KeyName> k = keys();
-    Arbitrary<String> v = Arbitraries.of(VALUES);
-    Arbitrary<String> meta = Arbitraries.of("check/type", "description", "m");
-    Arbitrary<Op> set = Combinators.combine(k, v).as((key, value) -> new Op("set " + key + " = " + value,
+  static Gen<List<Op>> ops() {
+    Gen<KeyName> k = keys();
+    Gen<String> v = Gens.of(VALUES);
+    Gen<String> meta = Gens.of("check/type", "description", "m");
+    Gen<Op> set = k.zip(v, (key, value) -> new Op("set " + key + " = " + value,
         db -> db.set(key, value), t -> t.set(key, value)));
-    Arbitrary<Op> delete = k.map(key -> new Op("delete " + key, db -> db.delete(key), t -> t.delete(key)));
-    Arbitrary<Op> move = Combinators.combine(k, k).as((from, to) -> new Op("move " + from + " -> " + to,
+    Gen<Op> delete = k.map(key -> new Op("delete " + key, db -> db.delete(key), t -> t.delete(key)));
+    Gen<Op> move = k.zip(k, (from, to) -> new Op("move " + from + " -> " + to,
         db -> db.move(from, to), t -> t.move(from, to)));
-    Arbitrary<Op> copy = Combinators.combine(k, k).as((from, to) -> new Op("copy " + from + " -> " + to,
+    Gen<Op> copy = k.zip(k, (from, to) -> new Op("copy " + from + " -> " + to,
         db -> db.copy(from, to), t -> t.copy(from, to)));
-    Arbitrary<Op> setMeta = Combinators.combine(k, meta, v).as((key, name, value) -> new Op(
+    Gen<Op> setMeta = k.zip(meta, v, (key, name, value) -> new Op(
         "setMeta " + key + " " + name + " = " + value, db -> db.setMeta(key, name, value),
         t -> t.setMeta(key, name, value)));
-    Arbitrary<Op> deleteMeta = Combinators.combine(k, meta).as((key, name) -> new Op("deleteMeta " + key + " " + name,
+    Gen<Op> deleteMeta = k.zip(meta, (key, name) -> new Op("deleteMeta " + key + " " + name,
         db -> db.deleteMeta(key, name), t -> t.deleteMeta(key, name)));
-    return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(6, set), net.jqwik.api.Tuple.of(2, delete), net.jqwik.api.Tuple.of(1, move),
-        net.jqwik.api.Tuple.of(1, copy), net.jqwik.api.Tuple.of(2, setMeta), net.jqwik.api.Tuple.of(1, deleteMeta))
-        .list().ofMinSize(1).ofMaxSize(14);
+    Gen<Op> op = Gens.<Op>weighted()
+        .or(6, set).or(2, delete).or(1, move).or(1, copy).or(2, setMeta).or(1, deleteMeta)
+        .gen();
+    return Gens.lists(op, 1, 14);
   }
 
-  @Property(tries = 100)
-  void anyWrites_fileHoldsWhatTheModelHolds(@ForAll("ops") List<Op> ops,
-      @ForAll("fileNames") String fileName) throws Exception {
+  static Gen<String> fileNames() {
+    return Gens.of("config.json", "config.yaml", "app.properties");
+  }
+
+  @Test
+  void anyWrites_fileHoldsWhatTheModelHolds() {
+    PropertyCheck.forAll(ops(), fileNames()).examples(100)
+        .shrinkAlso(Shrink.first(ops -> Shrink.removals(ops).filter(l -> !l.isEmpty())))
+        .check(t -> fileHoldsWhatTheModelHolds(t.first(), t.second()));
+  }
+
+  private static void fileHoldsWhatTheModelHolds(List<Op> ops, String fileName) throws Exception {
     Path dir = Files.createTempDirectory("clusterd-file-model");
     try {
       Path file = dir.resolve(fileName);
@@ -109,11 +115,6 @@ class FileTransportModelProperties {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  @Provide
-  Arbitrary<String> fileNames() {
-    return Arbitraries.of("config.json", "config.yaml", "app.properties");
   }
 
   private static Transport transport(FileTransportFactory factory, Path file) {

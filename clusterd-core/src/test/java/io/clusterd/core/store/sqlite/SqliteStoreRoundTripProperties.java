@@ -31,14 +31,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
+import io.clusterd.testing.Gens;
+import io.clusterd.testing.PropertyCheck;
+import io.clusterd.testing.Shrink;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /**
  * Store round trip: any sequence of batches, applied to the SQLite store and to the in-memory store, is accepted or
@@ -49,16 +46,24 @@ class SqliteStoreRoundTripProperties {
 
   private static final List<String> IDS = List.of("a", "b", "c", "d", "e", "f");
 
-  @Property(tries = 50)
-  void batches_appliedToBothStores_reopenedSqliteStoreEqualsMemoryStore(
-      @ForAll("batchSequences") List<StoreChanges> batches) throws IOException {
+  @Test
+  void batches_appliedToBothStores_reopenedSqliteStoreEqualsMemoryStore() {
+    PropertyCheck.forAll(batchSequences()).examples(50).shrinkAlso(Shrink::removals)
+        .check(generated -> {
+          List<StoreChanges> batches = new ArrayList<>();
+          batches.add(startingTree());
+          batches.addAll(generated);
+          roundTrip(batches);
+        });
+  }
+
+  private static void roundTrip(List<StoreChanges> batches) throws IOException {
     Path dir = Files.createTempDirectory("clusterd-store-property");
     try (MemoryStore memory = new MemoryStore()) {
       try (SqliteStore sqlite = SqliteStore.open(dir)) {
         for (StoreChanges batch : batches) {
           Optional<ErrorCode> expected = outcome(memory, batch);
           assertEquals(expected, outcome(sqlite, batch), () -> "outcome of " + batch);
-          Statistics.label("batch").collect(expected.isPresent() ? "refused" : "applied");
           assertEquals(memory.load(), sqlite.load());
         }
       }
@@ -96,9 +101,8 @@ class SqliteStoreRoundTripProperties {
   // ------------------------------------------------------------------ generators
 
   /** Every sequence starts from a small tree so that most generated references hit an existing node. */
-  @Provide
-  Arbitrary<List<StoreChanges>> batchSequences() {
-    StoreChanges seed = StoreChanges.builder()
+  private static StoreChanges startingTree() {
+    return StoreChanges.builder()
         .putNode(new NodeRecord(Cluster.of("a", "A"), Optional.empty()))
         .putNode(new NodeRecord(Cluster.of("b", "B"), Optional.of("a")))
         .putNode(new NodeRecord(Cluster.of("c", "C"), Optional.empty()))
@@ -106,120 +110,122 @@ class SqliteStoreRoundTripProperties {
         .putNode(new NodeRecord(Instance.of("e", "E", Endpoint.parse("http://e:33333")), Optional.of("b")))
         .putNode(new NodeRecord(Instance.of("f", "F", Endpoint.parse("http://f:33333")), Optional.empty()))
         .build();
-    return batches().list().ofMinSize(1).ofMaxSize(12).map(batches -> {
-      List<StoreChanges> all = new ArrayList<>();
-      all.add(seed);
-      all.addAll(batches);
-      return all;
-    });
   }
 
-  private Arbitrary<StoreChanges> batches() {
-    return Combinators.combine(
-            nodeRecords().list().ofMaxSize(3),
-            ids().list().ofMaxSize(2),
-            pins().list().ofMaxSize(3),
-            Combinators.combine(ids(), keys()).as(PinRef::new).list().ofMaxSize(2),
-            historyEntries().list().ofMaxSize(2),
-            pendingDeliveries().list().ofMaxSize(2),
-            Combinators.combine(ids(), seqs()).as(PendingRef::new).list().ofMaxSize(2))
-        .as(StoreChanges::new);
+  /** The batches applied after the starting tree. */
+  static Gen<List<StoreChanges>> batchSequences() {
+    return Gens.lists(batches(), 1, 12);
   }
 
-  private static Arbitrary<String> ids() {
-    return Arbitraries.of(IDS);
+  private static Gen<StoreChanges> batches() {
+    Gen<List<NodeRecord>> nodes = Gens.lists(nodeRecords(), 0, 3);
+    Gen<List<String>> removed = Gens.lists(ids(), 0, 2);
+    Gen<List<PinRecord>> pins = Gens.lists(pins(), 0, 3);
+    Gen<List<PinRef>> unpins = Gens.lists(ids().zip(keys(), PinRef::new), 0, 2);
+    Gen<List<HistoryEntry>> history = Gens.lists(historyEntries(), 0, 2);
+    Gen<List<PendingDelivery>> pending = Gens.lists(pendingDeliveries(), 0, 2);
+    Gen<List<PendingRef>> delivered = Gens.lists(ids().zip(seqs(), PendingRef::new), 0, 2);
+    return src -> new StoreChanges(nodes.generate(src), removed.generate(src), pins.generate(src),
+        unpins.generate(src), history.generate(src), pending.generate(src), delivered.generate(src));
   }
 
-  private static Arbitrary<Long> seqs() {
-    return Arbitraries.longs().between(0, 3);
+  private static Gen<String> ids() {
+    return Gens.of(IDS);
+  }
+
+  private static Gen<Long> seqs() {
+    return Gens.longs(0, 3);
   }
 
   /** Mostly valid Unicode (with NUL, emoji and look-alikes of JSON), rarely an unpaired surrogate. */
-  private static Arbitrary<String> texts() {
-    Arbitrary<String> plain = Arbitraries.strings().withCharRange('\u0000', '\ud7ff').withCharRange('\ue000', '\ufffd')
-        .ofMaxLength(8);
-    Arbitrary<String> special = Arbitraries.of("", " ", "{}", "null", "\"", "😀", "👍🏽", "a\u0000b", "ünï");
-    Arbitrary<String> joined = Combinators.combine(special, plain, special).as((x, y, z) -> x + y + z);
-    return Arbitraries.frequencyOf(
-        Tuple.of(40, plain),
-        Tuple.of(30, special),
-        Tuple.of(30, joined),
-        Tuple.of(1, Arbitraries.of("bad\ud800", "\udc00")));
+  private static Gen<String> texts() {
+    Gen<String> unit = Gens.<String>weighted()
+        .or(0xD800, Gens.chars(0x0000, 0xD7FF)).or(0x1FFE, Gens.chars(0xE000, 0xFFFD)).gen();
+    Gen<String> plain = Gens.strings(unit, 0, 8);
+    Gen<String> special = Gens.of("", " ", "{}", "null", "\"", "\uD83D\uDE00", "\uD83D\uDC4D\uD83C\uDFFD",
+        "a\u0000b", "\u00FCn\u00EF");
+    Gen<String> joined = special.zip(plain, special, (x, y, z) -> x + y + z);
+    return Gens.<String>weighted()
+        .or(40, plain)
+        .or(30, special)
+        .or(30, joined)
+        .or(1, Gens.of("bad\ud800", "\udc00"))
+        .gen();
   }
 
-  private static <T> Arbitrary<Optional<T>> optionals(Arbitrary<T> values) {
-    return Arbitraries.oneOf(Arbitraries.just(Optional.<T>empty()), values.map(Optional::of));
+  private static <T> Gen<Optional<T>> optionals(Gen<T> values) {
+    return Gens.optionals(values);
   }
 
-  private static Arbitrary<Map<String, String>> stringMaps() {
-    return Arbitraries.maps(texts(), texts()).ofMaxSize(3);
+  private static Gen<Map<String, String>> stringMaps() {
+    return Gens.maps(texts(), texts(), 3);
   }
 
-  private static Arbitrary<Instant> times() {
-    Arbitrary<Instant> ordinary = Combinators.combine(
-            Arbitraries.longs().between(-10_000_000_000L, 10_000_000_000L),
-            Arbitraries.longs().between(0, 999_999_999))
-        .as(Instant::ofEpochSecond);
-    return Arbitraries.frequencyOf(
-        Tuple.of(100, ordinary),
-        Tuple.of(1, Arbitraries.of(Instant.MAX, Instant.MIN)));
+  private static Gen<Instant> times() {
+    Gen<Instant> ordinary = Gens.longs(-10_000_000_000L, 10_000_000_000L)
+        .zip(Gens.longs(0, 999_999_999), Instant::ofEpochSecond);
+    return Gens.<Instant>weighted()
+        .or(100, ordinary)
+        .or(1, Gens.of(Instant.MAX, Instant.MIN))
+        .gen();
   }
 
-  private static Arbitrary<KeyName> keys() {
-    Arbitrary<KeyName> fixed = Arbitraries.of("user:/a", "user:/a/b", "system:/x", "dir:/#0", "spec:/a\\/b", "user:/a/%/x")
+  private static Gen<KeyName> keys() {
+    Gen<KeyName> fixed = Gens.of("user:/a", "user:/a/b", "system:/x", "dir:/#0", "spec:/a\\/b", "user:/a/%/x")
         .map(KeyName::parse);
-    Arbitrary<KeyName> built = Combinators.combine(
-            Arbitraries.of(Namespace.USER, Namespace.SYSTEM, Namespace.DIR, Namespace.SPEC),
-            Arbitraries.strings().withCharRange('a', 'c').withChars('/', '\\', '#', '%', '.', '1', 'ü').ofMinLength(1)
-                .ofMaxLength(4).list().ofMinSize(1).ofMaxSize(3))
-        .as(KeyName::of);
-    return Arbitraries.oneOf(fixed, built);
+    Gen<KeyName> built = Gens.of(Namespace.USER, Namespace.SYSTEM, Namespace.DIR, Namespace.SPEC)
+        .zip(Gens.lists(Gens.strings("abc/\\#%.1\u00FC", 1, 4), 1, 3), KeyName::of);
+    return Gens.oneOf(fixed, built);
   }
 
-  private static Arbitrary<String> names() {
-    return texts().filter(name -> !name.isBlank());
+  private static Gen<String> names() {
+    return Gens.filter(texts(), name -> !name.isBlank());
   }
 
-  private static Arbitrary<Node> nodes() {
-    Arbitrary<Node> clusters = Combinators.combine(ids(), names(), texts(), stringMaps())
-        .as((id, name, description, labels) -> new Cluster(id, name, description, labels, List.of()));
-    Arbitrary<Endpoint> endpoints = Arbitraries.of("http://h1:33333", "HTTP://H2/", "https://gw.example/elektrad/w",
+  private static Gen<Node> nodes() {
+    Gen<Node> clusters = ids().zip(names(), texts(), stringMaps(),
+        (id, name, description, labels) -> new Cluster(id, name, description, labels, List.of()));
+    Gen<Endpoint> endpoints = Gens.of("http://h1:33333", "HTTP://H2/", "https://gw.example/elektrad/w",
         "mem://demo/x", "file:///var/x").map(Endpoint::parse);
-    Arbitrary<Node> instances = Combinators.combine(ids(), names(), texts(), stringMaps(), endpoints,
-            Arbitraries.of("", "http", "mem", "plugin"), Arbitraries.of("", "user", "advanced"))
-        .as(Instance::new);
-    return Arbitraries.oneOf(clusters, instances);
+    Gen<String> transports = Gens.of("", "http", "mem", "plugin");
+    Gen<String> profiles = Gens.of("", "user", "advanced");
+    Gen<Node> instances = src -> new Instance(ids().generate(src), names().generate(src), texts().generate(src),
+        stringMaps().generate(src), endpoints.generate(src), transports.generate(src), profiles.generate(src));
+    return Gens.oneOf(clusters, instances);
   }
 
-  private static Arbitrary<NodeRecord> nodeRecords() {
-    return Combinators.combine(nodes(), Arbitraries.oneOf(Arbitraries.just(Optional.<String>empty()),
-        ids().map(Optional::of))).as(NodeRecord::new);
+  private static Gen<NodeRecord> nodeRecords() {
+    return nodes().zip(Gens.oneOf(Gens.just(Optional.<String>empty()), ids().map(Optional::of)), NodeRecord::new);
   }
 
-  private static Arbitrary<PinRecord> pins() {
-    return Combinators.combine(ids(), keys(), texts(), stringMaps())
-        .as((cluster, key, value, meta) -> new PinRecord(cluster, new Pin(key, value, meta)));
+  private static Gen<PinRecord> pins() {
+    return ids().zip(keys(), texts(), stringMaps(),
+        (cluster, key, value, meta) -> new PinRecord(cluster, new Pin(key, value, meta)));
   }
 
-  private static Arbitrary<HistoryEntry> historyEntries() {
-    return Combinators.combine(times(), optionals(texts()), Arbitraries.oneOf(ids(), texts()),
-            Arbitraries.of("create", "pin", "delete"), optionals(keys().map(KeyName::toString)), optionals(texts()),
-            optionals(texts()), texts())
-        .as((time, actor, node, operation, key, oldValue, newValue, outcome) ->
-            new HistoryEntry(0, time, actor, node, operation, key, oldValue, newValue, outcome));
+  private static Gen<HistoryEntry> historyEntries() {
+    Gen<Optional<String>> actors = optionals(texts());
+    Gen<String> nodes = Gens.oneOf(ids(), texts());
+    Gen<String> operations = Gens.of("create", "pin", "delete");
+    Gen<Optional<String>> keys = optionals(keys().map(KeyName::toString));
+    Gen<Optional<String>> values = optionals(texts());
+    return src -> new HistoryEntry(0, times().generate(src), actors.generate(src), nodes.generate(src),
+        operations.generate(src), keys.generate(src), values.generate(src), values.generate(src),
+        texts().generate(src));
   }
 
-  private static Arbitrary<KeyOperation> operations() {
-    return Arbitraries.oneOf(
-        Combinators.combine(keys(), texts()).as(KeyOperation::set),
+  private static Gen<KeyOperation> operations() {
+    return Gens.oneOf(
+        keys().zip(texts(), KeyOperation::set),
         keys().map(KeyOperation::delete),
-        Combinators.combine(keys(), keys()).as(KeyOperation::move),
-        Combinators.combine(keys(), keys()).as(KeyOperation::copy),
-        Combinators.combine(keys(), texts(), texts()).as(KeyOperation::setMeta),
-        Combinators.combine(keys(), texts()).as(KeyOperation::deleteMeta));
+        keys().zip(keys(), KeyOperation::move),
+        keys().zip(keys(), KeyOperation::copy),
+        keys().zip(texts(), texts(), KeyOperation::setMeta),
+        keys().zip(texts(), KeyOperation::deleteMeta));
   }
 
-  private static Arbitrary<PendingDelivery> pendingDeliveries() {
-    return Combinators.combine(ids(), seqs(), operations(), times(), texts()).as(PendingDelivery::new);
+  private static Gen<PendingDelivery> pendingDeliveries() {
+    return src -> new PendingDelivery(ids().generate(src), seqs().generate(src), operations().generate(src),
+        times().generate(src), texts().generate(src));
   }
 }

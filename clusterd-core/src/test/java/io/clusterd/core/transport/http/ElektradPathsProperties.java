@@ -11,13 +11,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Assume;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import io.clusterd.testing.Gens;
+import io.clusterd.testing.PropertyCheck;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /**
  * The request paths the elektrad transport builds: valid URIs whose decoded path is exactly the one elektrad
@@ -26,18 +23,20 @@ import net.jqwik.api.Provide;
  */
 class ElektradPathsProperties {
   /** Characters that need care in URLs, in key names or in elektrad's router. */
-  private static final char[] TRICKY = " /\\%?#;+&=:@.~[]^$*\u00e9\u65e5".toCharArray();
+  private static final String TRICKY = " /\\%?#;+&=:@.~[]^$*\u00e9\u65e5";
 
-  @Provide
-  Arbitrary<KeyName> keys() {
-    Arbitrary<String> part = Arbitraries.strings().withChars(TRICKY).withCharRange('a', 'c').ofMinLength(1)
-        .ofMaxLength(6);
-    Arbitrary<Namespace> ns = Arbitraries.of(Namespace.USER, Namespace.SYSTEM, Namespace.DIR, Namespace.SPEC);
-    return ns.flatMap(n -> part.list().ofMaxSize(4).map(parts -> KeyName.of(n, parts)));
+  static Gen<KeyName> keys() {
+    Gen<String> part = Gens.strings(TRICKY + "abc", 1, 6);
+    Gen<Namespace> ns = Gens.of(Namespace.USER, Namespace.SYSTEM, Namespace.DIR, Namespace.SPEC);
+    return Gens.dependent(ns, n -> Gens.lists(part, 0, 4), KeyName::of);
   }
 
-  @Property
-  void forKey_anyKey_validUriDecodingToTheRouteAndName(@ForAll("keys") KeyName key) {
+  @Test
+  void forKey_anyKey_validUriDecodingToTheRouteAndName() {
+    PropertyCheck.forAll(keys()).check(ElektradPathsProperties::forKeyIsAValidUriOfTheName);
+  }
+
+  private static void forKeyIsAValidUriOfTheName(KeyName key) {
     String decoded = "/kdb/" + key;
     Optional<String> raw = ElektradPaths.forKey("/kdb", key);
     assertEquals(ElektradPaths.isClean(decoded), raw.isPresent(), decoded);
@@ -49,7 +48,7 @@ class ElektradPathsProperties {
     });
   }
 
-  @Example
+  @Test
   void isClean_goCleanPathCases() {
     assertTrue(ElektradPaths.isClean("/kdb/user:/"));
     assertTrue(ElektradPaths.isClean("/kdb/user:/a\\/"));
@@ -64,38 +63,41 @@ class ElektradPathsProperties {
         ElektradPaths.forKey("/kdb", KeyName.parse("user:/a b\\/c;d%e?#")));
   }
 
-  @Provide
-  Arbitrary<String> regexes() {
-    return Arbitraries.strings().withChars("/.\\[]^ab*?:".toCharArray()).ofMaxLength(10)
-        .filter(r -> {
-          try {
-            Pattern.compile(r);
-            return true;
-          } catch (PatternSyntaxException e) {
-            return false;
-          }
-        });
+  /** Regular expressions of the characters that matter to the rewrite; never with {@code \\Q} quoting. */
+  static Gen<String> regexes() {
+    return Gens.filter(Gens.strings("/.\\[]^ab*?:", 0, 10), r -> {
+      if (r.contains("\\Q")) {
+        return false;
+      }
+      try {
+        Pattern.compile(r);
+        return true;
+      } catch (PatternSyntaxException e) {
+        return false;
+      }
+    });
   }
 
-  @Property
-  void slashSafeRegex_anyRegex_passesTheRouterAndMatchesTheSame(@ForAll("regexes") String regex,
-      @ForAll("subjects") List<String> subjects) {
-    Assume.that(!regex.contains("\\Q"));
-    String safe = ElektradPaths.slashSafeRegex(regex);
-    assertTrue(ElektradPaths.forText("/kdbFind", safe).isPresent(), safe);
-    Pattern original = Pattern.compile(regex);
-    Pattern rewritten = Pattern.compile(safe);
-    for (String s : subjects) {
-      assertEquals(original.matcher(s).find(), rewritten.matcher(s).find(), regex + " vs " + safe + " on " + s);
-    }
+  static Gen<List<String>> subjects() {
+    return Gens.lists(Gens.strings("/.\\[]ab:", 0, 8), 8, 8);
   }
 
-  @Provide
-  Arbitrary<List<String>> subjects() {
-    return Arbitraries.strings().withChars("/.\\[]ab:".toCharArray()).ofMaxLength(8).list().ofSize(8);
+  @Test
+  void slashSafeRegex_anyRegex_passesTheRouterAndMatchesTheSame() {
+    PropertyCheck.forAll(regexes(), subjects()).check(t -> {
+      String regex = t.first();
+      List<String> subjects = t.second();
+      String safe = ElektradPaths.slashSafeRegex(regex);
+      assertTrue(ElektradPaths.forText("/kdbFind", safe).isPresent(), safe);
+      Pattern original = Pattern.compile(regex);
+      Pattern rewritten = Pattern.compile(safe);
+      for (String s : subjects) {
+        assertEquals(original.matcher(s).find(), rewritten.matcher(s).find(), regex + " vs " + safe + " on " + s);
+      }
+    });
   }
 
-  @Example
+  @Test
   void slashSafeRegex_quotedName_staysEquivalent() {
     String regex = Pattern.quote("user:/clusterd/find") + "/alpha";
     String safe = ElektradPaths.slashSafeRegex(regex);

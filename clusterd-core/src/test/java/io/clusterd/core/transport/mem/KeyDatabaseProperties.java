@@ -15,12 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import io.clusterd.testing.Gens;
+import io.clusterd.testing.PropertyCheck;
+import io.clusterd.testing.Shrink;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /**
  * Random sequences of writes on a {@link KeyDatabase}, checked step by step against a naive reference model
@@ -175,74 +174,72 @@ class KeyDatabaseProperties {
     }
   }
 
-  @Provide
-  Arbitrary<List<Op>> ops() {
-    return op().list().ofMaxSize(40);
+  static Gen<List<Op>> ops() {
+    return Gens.lists(op(), 0, 40);
   }
 
   /** Keys of depth 0..3, never with an empty first part. */
-  private Arbitrary<MKey> key() {
+  static Gen<MKey> key() {
     return key(3);
   }
 
   /** Keys of depth 0..maxDepth, never with an empty first part. */
-  private Arbitrary<MKey> key(int maxDepth) {
-    Arbitrary<String> part = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(6, Arbitraries.of("a", "b")),
-        net.jqwik.api.Tuple.of(2, Arbitraries.just("")),
-        net.jqwik.api.Tuple.of(3, Arbitraries.of(PARTS)));
-    Arbitrary<List<String>> parts = part.list().ofMinSize(0).ofMaxSize(maxDepth);
-    return Combinators.combine(Arbitraries.of(NAMESPACES), parts)
-        .as((ns, p) -> new MKey(ns, List.copyOf(p)))
-        .filter(MKey::valid);
+  private static Gen<MKey> key(int maxDepth) {
+    Gen<String> part = Gens.<String>weighted()
+        .or(6, Gens.of("a", "b"))
+        .or(2, Gens.just(""))
+        .or(3, Gens.of(PARTS))
+        .gen();
+    Gen<List<String>> parts = Gens.lists(part, 0, maxDepth);
+    return Gens.filter(Gens.of(NAMESPACES).zip(parts, (ns, p) -> new MKey(ns, List.copyOf(p))), MKey::valid);
   }
 
-  private Arbitrary<Op> op() {
-    Arbitrary<String> values = Arbitraries.of("", "v", "w", "h\u00e9llo \ud83d\ude80");
-    Arbitrary<String> metaNames = Arbitraries.of("check/type", "x");
-    return Arbitraries.<Op>frequencyOf(
-        net.jqwik.api.Tuple.of(5, Combinators.combine(key(), values).as(SetValue::new)),
-        net.jqwik.api.Tuple.of(2, key().map(Delete::new)),
-        net.jqwik.api.Tuple.of(2, Combinators.combine(key(), Arbitraries.oneOf(key(1), key()), Arbitraries.of(true, false)).as(Move::new)),
-        net.jqwik.api.Tuple.of(2, Combinators.combine(key(), metaNames, values).as(SetMeta::new)),
-        net.jqwik.api.Tuple.of(1, Combinators.combine(key(), metaNames).as(DeleteMeta::new)));
+  private static Gen<Op> op() {
+    Gen<String> values = Gens.of("", "v", "w", "h\u00e9llo \ud83d\ude80");
+    Gen<String> metaNames = Gens.of("check/type", "x");
+    return Gens.<Op>weighted()
+        .or(5, key().zip(values, SetValue::new))
+        .or(2, key().map(Delete::new))
+        .or(2, key().zip(Gens.oneOf(key(1), key()), Gens.booleans(), Move::new))
+        .or(2, key().zip(metaNames, values, SetMeta::new))
+        .or(1, key().zip(metaNames, DeleteMeta::new))
+        .gen();
   }
 
-  @Property(tries = 300)
-  void operations_anySequence_databaseEqualsModelAndLsIsOrdered(@ForAll("ops") List<Op> ops) {
-    KeyDatabase db = new KeyDatabase();
-    Map<MKey, KeyDatabase.Entry> model = new HashMap<>();
-    for (Op op : ops) {
-      Map<MKey, KeyDatabase.Entry> before = new HashMap<>(model);
-      if (op.applyTo(model)) {
-        op.applyTo(db);
-      } else {
-        model = before;
-        assertThrows(ClusterdException.class, () -> op.applyTo(db), op.toString());
+  @Test
+  void operations_anySequence_databaseEqualsModelAndLsIsOrdered() {
+    PropertyCheck.forAll(ops()).examples(300).shrinkAlso(Shrink::removals).check(ops -> {
+      KeyDatabase db = new KeyDatabase();
+      Map<MKey, KeyDatabase.Entry> model = new HashMap<>();
+      for (Op op : ops) {
+        Map<MKey, KeyDatabase.Entry> before = new HashMap<>(model);
+        if (op.applyTo(model)) {
+          op.applyTo(db);
+        } else {
+          model = before;
+          assertThrows(ClusterdException.class, () -> op.applyTo(db), op.toString());
+        }
+        assertMatches(model, db, op);
       }
-      assertMatches(model, db, op);
-    }
+    });
   }
 
-  @Property(tries = 200)
-  void lookup_anyKeyAfterOperations_childrenAndLsFollowTheModel(
-      @ForAll("ops") List<Op> ops, @ForAll("probe") MKey probe) {
-    KeyDatabase db = new KeyDatabase();
-    Map<MKey, KeyDatabase.Entry> model = new HashMap<>();
-    for (Op op : ops) {
-      Map<MKey, KeyDatabase.Entry> copy = new HashMap<>(model);
-      if (op.applyTo(copy)) {
-        op.applyTo(db);
-        model = copy;
+  @Test
+  void lookup_anyKeyAfterOperations_childrenAndLsFollowTheModel() {
+    PropertyCheck.forAll(ops(), key()).examples(200).shrinkAlso(Shrink.first(Shrink::removals)).check(t -> {
+      MKey probe = t.second();
+      KeyDatabase db = new KeyDatabase();
+      Map<MKey, KeyDatabase.Entry> model = new HashMap<>();
+      for (Op op : t.first()) {
+        Map<MKey, KeyDatabase.Entry> copy = new HashMap<>(model);
+        if (op.applyTo(copy)) {
+          op.applyTo(db);
+          model = copy;
+        }
       }
-    }
-    assertTree(model, probe, db.lookup(probe.name(), 9), 10);
-    assertTree(model, probe, db.lookup(probe.name(), 0), 1);
-  }
-
-  @Provide
-  Arbitrary<MKey> probe() {
-    return key();
+      assertTree(model, probe, db.lookup(probe.name(), 9), 10);
+      assertTree(model, probe, db.lookup(probe.name(), 0), 1);
+    });
   }
 
   private static void assertMatches(Map<MKey, KeyDatabase.Entry> model, KeyDatabase db, Op after) {
