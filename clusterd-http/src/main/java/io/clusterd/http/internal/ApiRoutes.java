@@ -39,6 +39,7 @@ public final class ApiRoutes {
 
   /** Registers every route and the error table. */
   public void register(RoutesConfig r) {
+    r.before("/api/*", Params::checkEscapes);
     RouteTable table = new RouteTable(r, routes);
     Nodes nodes = new Nodes(clusterd, config);
     Changes changes = new Changes(clusterd, metrics);

@@ -19,6 +19,22 @@ import java.util.Optional;
 final class Params {
   private Params() { }
 
+  /**
+   * Refuses a request path with a malformed percent escape ({@code %u0041}, a lone {@code %}) with 400 before
+   * routing decodes its parameters.
+   */
+  static void checkEscapes(Context ctx) {
+    String raw = ctx.req().getRequestURI();
+    for (int at = raw.indexOf('%'); at >= 0; at = raw.indexOf('%', at + 1)) {
+      if (at + 2 >= raw.length() || Character.digit(raw.charAt(at + 1), 16) < 0
+          || Character.digit(raw.charAt(at + 2), 16) < 0) {
+        String bad = raw.substring(at, Math.min(raw.length(), at + 3));
+        throw ClusterdException.of(ErrorCode.INVALID_REQUEST, "the request path has a malformed escape '" + bad
+            + "': percent-encode each segment with encodeURIComponent", Map.of("escape", bad));
+      }
+    }
+  }
+
   /** A path parameter, decoded; a malformed escape answers 400 {@code INVALID_ID}. */
   static String path(Context ctx, String name) {
     try {
