@@ -25,13 +25,13 @@ import org.slf4j.LoggerFactory;
  * {@link ClusterdException} answers its own status, a body Jackson could not bind answers 400 {@code INVALID_BODY}
  * naming the field, anything else 500 {@code INTERNAL_ERROR} (logged, never shown).
  */
-public final class ErrorAnswers {
+final class ErrorAnswers {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorAnswers.class);
 
   private ErrorAnswers() { }
 
   /** Registers the table with Javalin: thrown exceptions, and the 404 and 405 Javalin answers itself. */
-  public static void register(RoutesConfig r) {
+  static void register(RoutesConfig r) {
     r.exception(Exception.class, (e, ctx) -> answer(ctx, e));
     r.error(404, ctx -> {
       if (!answeredWithJson(ctx)) {
@@ -56,7 +56,7 @@ public final class ErrorAnswers {
     fail(ctx, e);
   }
 
-  public static void fail(Context ctx, ClusterdException e) {
+  static void fail(Context ctx, ClusterdException e) {
     Answers.json(ctx, e.httpStatus(), Json.error(e));
   }
 
