@@ -18,7 +18,7 @@ public enum ErrorCode {
   NEED_AUTHENTICATION(401),
   APIKEY_MISSING(401),
   APIKEY_INVALID(401),
-  REQUEST_UNSUPPORTED_CONTENT_TYPE(406),
+  REQUEST_UNSUPPORTED_CONTENT_TYPE(415),
   // tokens clusterd adds for recursive clusters
   KEY_LOCKED(409),
   KEY_PINNED_BELOW(409),
@@ -41,6 +41,10 @@ public enum ErrorCode {
   NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
   PAYLOAD_TOO_LARGE(413),
+  // requests the HTTP server refuses before any route runs
+  INVALID_REQUEST(400),
+  URI_TOO_LONG(414),
+  HEADERS_TOO_LARGE(431),
   STORE_FAILURE(500),
   INTERNAL_ERROR(500),
   UNAVAILABLE(503);

@@ -5,11 +5,14 @@ import io.clusterd.ErrorCode;
 import io.clusterd.core.Clusterd;
 import io.clusterd.http.internal.ApiRoutes;
 import io.clusterd.http.internal.Auth;
+import io.clusterd.http.internal.Json;
+import io.clusterd.http.internal.JsonErrorHandler;
 import io.clusterd.http.internal.Metrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -83,26 +86,8 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));
       cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config));
       api.register(cfg.routes);
-      cfg.routes.exception(ClusterdException.class, (e, ctx) -> ApiRoutes.fail(ctx, e));
-      cfg.routes.exception(java.util.concurrent.CompletionException.class, (e, ctx) -> ApiRoutes.fail(ctx,
-          e.getCause() instanceof ClusterdException c ? c
-              : ClusterdException.of(ErrorCode.INTERNAL_ERROR, "internal error")));
-      cfg.routes.exception(Exception.class, (e, ctx) -> {
-        LoggerFactory.getLogger(ClusterdServer.class).warn("unexpected error on {} {}", ctx.method(), ctx.path(), e);
-        ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.INTERNAL_ERROR, "internal error: the daemon log has details"));
-      });
-      cfg.routes.error(404, ctx -> {
-        if (!answeredWithJson(ctx)) {
-          ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path(),
-              Map.of("path", ctx.path())));
-        }
-      });
-      cfg.routes.error(405, ctx -> {
-        if (!answeredWithJson(ctx)) {
-          ApiRoutes.fail(ctx, ClusterdException.of(ErrorCode.METHOD_NOT_ALLOWED,
-              "method " + ctx.method() + " is not allowed on " + ctx.path(), Map.of("path", ctx.path())));
-        }
-      });
+      cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
     });
     app.start(config.bind(), config.port());
     return new ClusterdServer(app, api, config);
@@ -121,11 +106,6 @@ public final class ClusterdServer implements AutoCloseable {
   public List<String> servedRoutes() {
     return app.unsafe.internalRouter.allHttpHandlers().stream()
         .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
-  }
-
-  private static boolean answeredWithJson(Context ctx) {
-    String ct = ctx.res().getContentType();
-    return ct != null && ct.startsWith("application/json");
   }
 
   /** Authentication, roles and body limits, before every /api route. */
@@ -151,7 +131,7 @@ public final class ClusterdServer implements AutoCloseable {
       return;
     }
     String path = ctx.path();
-    if (path.equals("/api/health") || path.equals("/api/session") || path.equals("/api/register")) {
+    if (ApiRoutes.PUBLIC_PATHS.contains(path)) {
       return;
     }
     Optional<Auth.Principal> p = Optional.empty();

@@ -366,9 +366,9 @@ class ApiTest {
     }
 
     @Test
-    void wrongContentType_is406() {
+    void wrongContentType_is415() {
       ApiClient.Answer a = api.send("POST", "/api/clusters", "application/xml", "<x/>");
-      assertEquals(406, a.status());
+      assertEquals(415, a.status());
       assertEquals("REQUEST_UNSUPPORTED_CONTENT_TYPE", a.i18n());
     }
 

@@ -1,9 +1,15 @@
 package io.clusterd.http.internal;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.clusterd.Cluster;
 import io.clusterd.ClusterdException;
 import io.clusterd.Conflict;
@@ -28,9 +34,24 @@ import java.util.function.Function;
 
 /** The one shared ObjectMapper and the JSON shapes of the API (kept explicit so they match HTTP-API.md). */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * The server's one mapper. Binding request bodies, it refuses unknown fields, {@code null} inside arrays and
+   * objects, and numbers or booleans where a string belongs (they are not quietly turned into text).
+   */
+  public static final ObjectMapper MAPPER = mapper();
 
   private Json() { }
+
+  private static ObjectMapper mapper() {
+    ObjectMapper m = new ObjectMapper();
+    m.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    m.setDefaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL));
+    m.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    return m;
+  }
 
   public static byte[] bytes(Object value) {
     try {
@@ -42,7 +63,11 @@ public final class Json {
 
   /** Parses a request body as a JSON object, or fails with INVALID_BODY saying what is wrong. */
   public static JsonNode object(byte[] body) {
-    JsonNode n = parse(body);
+    return object(parse(body));
+  }
+
+  /** The parsed body when it is a JSON object, or INVALID_BODY saying what it is instead. */
+  public static JsonNode object(JsonNode n) {
     if (!n.isObject()) {
       throw ClusterdException.of(ErrorCode.INVALID_BODY, "the body must be a JSON object, not " + kind(n));
     }
@@ -69,15 +94,23 @@ public final class Json {
   }
 
   public static Map<String, Object> error(ClusterdException e) {
-    Map<String, Object> err = new LinkedHashMap<>();
-    err.put("status", e.httpStatus());
-    err.put("name", reason(e.httpStatus()));
-    err.put("i18n", e.code().token());
-    err.put("message", e.getMessage());
-    err.put("details", e.details());
+    Map<String, Object> body = error(e.httpStatus(), e.code().token(), e.getMessage(), e.details());
     if (e.conflicts().size() > 1) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> err = (Map<String, Object>) body.get("error");
       err.put("conflicts", e.conflicts().stream().map(Json::conflict).toList());
     }
+    return body;
+  }
+
+  /** The error body: {@code {"error": {status, name, i18n, message, details}}}. */
+  public static Map<String, Object> error(int status, String i18n, String message, Map<String, Object> details) {
+    Map<String, Object> err = new LinkedHashMap<>();
+    err.put("status", status);
+    err.put("name", reason(status));
+    err.put("i18n", i18n);
+    err.put("message", message);
+    err.put("details", details);
     return Map.of("error", err);
   }
 
@@ -100,6 +133,9 @@ public final class Json {
       case 406 -> "Not Acceptable";
       case 409 -> "Conflict";
       case 413 -> "Payload Too Large";
+      case 414 -> "URI Too Long";
+      case 415 -> "Unsupported Media Type";
+      case 431 -> "Request Header Fields Too Large";
       case 422 -> "Unprocessable Entity";
       case 502 -> "Bad Gateway";
       case 503 -> "Service Unavailable";

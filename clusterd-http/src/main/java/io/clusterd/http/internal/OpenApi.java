@@ -48,6 +48,9 @@ public final class OpenApi {
       op.put("responses", Map.of(
           "200", Map.of("description", "success", "content", Map.of("application/json", Map.of())),
           "default", Map.of("description", "error: {\"error\": {status, name, i18n, message, details}}")));
+      if (ApiRoutes.PUBLIC_PATHS.contains(r.path())) {
+        op.put("security", List.of()); // answered without a token
+      }
       item.put(r.method().toLowerCase(Locale.ROOT), op);
     }
     Map<String, Object> doc = new LinkedHashMap<>();

@@ -1,0 +1,65 @@
+package io.clusterd.http.internal;
+
+import io.clusterd.core.Clusterd;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the daemon says about itself: version, health, the API description, metrics and the whole forest. */
+final class DaemonRoutes {
+  private final Clusterd clusterd;
+  private final Nodes nodes;
+  private final Metrics metrics;
+  private final List<ApiRoutes.Route> routes;
+  private final String version;
+
+  DaemonRoutes(Clusterd clusterd, Nodes nodes, Metrics metrics, List<ApiRoutes.Route> routes, String version) {
+    this.clusterd = clusterd;
+    this.nodes = nodes;
+    this.metrics = metrics;
+    this.routes = routes;
+    this.version = version;
+  }
+
+  void register(RouteTable r) {
+    r.get("/api/version", "daemon and API version", this::version);
+    r.get("/api/openapi.json", "this description of the API", this::openApi);
+    r.get("/metrics", "metrics in Prometheus text format", this::metrics);
+    r.get("/api/health", "liveness and store status", this::health);
+    r.get("/api/tree", "the whole forest with instance status", this::tree);
+  }
+
+  private void version(Context ctx) {
+    Answers.json(ctx, Map.of("api", 2, "clusterd", version));
+  }
+
+  private void openApi(Context ctx) {
+    Answers.json(ctx, OpenApi.document(routes, version));
+  }
+
+  private void metrics(Context ctx) {
+    ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape());
+  }
+
+  /** 200 with {@code "status": "ok"}, or 503 with {@code "failing"} and the reason when the store cannot be read. */
+  private void health(Context ctx) {
+    String store = "ok";
+    try {
+      clusterd.history(Optional.empty(), Long.MAX_VALUE, 1);
+    } catch (RuntimeException e) {
+      store = "failing: " + e.getMessage();
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", store.equals("ok") ? "ok" : "failing");
+    body.put("store", store);
+    body.put("instances", clusterd.instances().size());
+    body.put("clusters", clusterd.clusters().size());
+    Answers.json(ctx, store.equals("ok") ? 200 : 503, body);
+  }
+
+  private void tree(Context ctx) {
+    Answers.json(ctx, Map.of("tree", clusterd.forest().stream().map(nodes::topLevel).toList()));
+  }
+}

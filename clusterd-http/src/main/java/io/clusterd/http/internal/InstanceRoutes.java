@@ -1,0 +1,126 @@
+package io.clusterd.http.internal;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.ErrorCode;
+import io.clusterd.Instance;
+import io.clusterd.InstanceState;
+import io.clusterd.core.Change;
+import io.clusterd.core.Clusterd;
+import io.clusterd.core.InstanceSpec;
+import io.clusterd.core.NodeUpdate;
+import io.clusterd.http.ServerConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** The instance routes of HTTP-API.md (registry, status, version, pins); key routes are {@link KeyRoutes}. */
+final class InstanceRoutes {
+  /** {@code POST /api/instances} and {@code /api/register}: what the original web client sends, plus labels. */
+  record NewInstance(String id, String name, String host, String description, Map<String, String> labels,
+      String visibility, String transport) { }
+
+  /**
+   * {@code PUT /api/instances/{id}}; {@code id} and {@code visibility} are accepted because the original web client
+   * sends its whole form back, and are not changed.
+   */
+  record InstanceEdit(String name, String host, String description, Map<String, String> labels, String parent,
+      String id, String visibility) { }
+
+  private static final String ONE = "/api/instances/{id}";
+
+  private final Clusterd clusterd;
+  private final ServerConfig config;
+  private final Auth auth;
+  private final Nodes nodes;
+  private final Changes changes;
+  private final NodeEdits edits;
+
+  InstanceRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Nodes nodes, Changes changes, NodeEdits edits) {
+    this.clusterd = clusterd;
+    this.config = config;
+    this.auth = auth;
+    this.nodes = nodes;
+    this.changes = changes;
+    this.edits = edits;
+  }
+
+  void register(RouteTable r) {
+    r.get("/api/instances", "list instances", this::list);
+    r.post("/api/instances", "register an instance", this::register);
+    r.post("/api/register", "an instance registers itself with the apikey", this::selfRegister);
+    r.get(ONE, "read an instance", this::get);
+    r.put(ONE, "edit an instance", this::edit);
+    r.delete(ONE, "unregister an instance", this::unregister);
+    r.get(ONE + "/version", "forwarded version", this::version);
+    r.get(ONE + "/status", "synchronization status", this::status);
+    r.get(ONE + "/pins", "effective pins with the locking cluster", this::pins);
+  }
+
+  private void list(Context ctx) {
+    Answers.json(ctx, clusterd.instances().stream().map(nodes::instance).toList());
+  }
+
+  private void register(Context ctx) {
+    NewInstance b = Bodies.bind(ctx, NewInstance.class).value();
+    if (b.name() == null || b.name().isBlank()) {
+      throw ClusterdException.of(ErrorCode.NAME_MISSING, "the name is missing: give a display name of 1 to 200 characters");
+    }
+    if (b.host() == null || b.host().isBlank()) {
+      throw ClusterdException.of(ErrorCode.HOST_MISSING,
+          "the instance host is missing: give its endpoint URI, e.g. http://10.0.0.5:33333");
+    }
+    config.checkEndpointAllowed(b.host());
+    InstanceSpec spec = new InstanceSpec(Optional.ofNullable(b.id()), b.name(), b.host(), b.description(),
+        b.labels(), b.visibility(), Optional.ofNullable(b.transport()));
+    changes.answer(ctx, new Change.RegisterInstance(spec), 201,
+        res -> nodes.instance((Instance) res.node().orElseThrow(), null));
+  }
+
+  private void selfRegister(Context ctx) {
+    auth.checkRegisterKey(ctx.queryParam("apikey"));
+    register(ctx);
+  }
+
+  private void get(Context ctx) {
+    String id = Params.path(ctx, "id");
+    if (id.equals("my") && config.myInstance().isPresent()) {
+      id = config.myInstance().get();
+    }
+    Answers.json(ctx, nodes.instance(clusterd.instance(id)));
+  }
+
+  private void edit(Context ctx) {
+    String id = nodes.instanceId(ctx);
+    Bodies.Bound<InstanceEdit> bound = Bodies.bind(ctx, InstanceEdit.class);
+    InstanceEdit b = bound.value();
+    NodeUpdate u = NodeEdits.update(bound, b.name(), b.description(), b.labels(), b.host());
+    u.host().ifPresent(config::checkEndpointAllowed);
+    edits.edit(ctx, id, bound, b.parent(), u, new Change.UpdateInstance(id, u),
+        () -> nodes.instance(clusterd.instance(id)));
+  }
+
+  private void unregister(Context ctx) {
+    String id = Params.path(ctx, "id");
+    changes.answer(ctx, new Change.UnregisterInstance(id), res -> Map.of("deleted", id));
+  }
+
+  private void version(Context ctx) {
+    Answers.later(ctx, clusterd.version(nodes.instanceId(ctx)).thenApply(Json::version));
+  }
+
+  private void status(Context ctx) {
+    String id = nodes.instanceId(ctx);
+    InstanceState s = clusterd.status(id);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("instance", id);
+    m.put("status", s.status().label());
+    m.put("lastSeen", s.lastSeen().map(Object::toString).orElse(null));
+    m.put("detail", s.detail());
+    Answers.json(ctx, m);
+  }
+
+  private void pins(Context ctx) {
+    Answers.json(ctx, clusterd.effectivePins(nodes.instanceId(ctx)).stream().map(Json::effectivePin).toList());
+  }
+}

@@ -1,0 +1,46 @@
+package io.clusterd.http.internal;
+
+import io.clusterd.ClusterdException;
+import io.clusterd.ErrorCode;
+import io.javalin.http.Context;
+import java.util.Locale;
+import java.util.Map;
+
+/** Browser sign-in and sign-out: a session cookie made from a token, since the web client sends only cookies. */
+final class SessionRoutes {
+  /** {@code POST /api/session} as JSON; any other body is the token itself. */
+  record SignIn(String token) { }
+
+  private static final String COOKIE = "clusterd_session";
+
+  private final Auth auth;
+
+  SessionRoutes(Auth auth) {
+    this.auth = auth;
+  }
+
+  void register(RouteTable r) {
+    r.post("/api/session", "sign in with a token (sets a session cookie)", this::signIn);
+    r.delete("/api/session", "sign out", this::signOut);
+  }
+
+  private void signIn(Context ctx) {
+    String secret = Bodies.contentType(ctx).startsWith("application/json")
+        ? Bodies.bind(ctx, SignIn.class).value().token()
+        : Bodies.text(ctx).strip();
+    if (secret == null || secret.isEmpty()) {
+      throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "send the token as {\"token\": \"...\"}");
+    }
+    Auth.Principal p = auth.bySecret(secret).orElseThrow(() -> ClusterdException.of(ErrorCode.NEED_AUTHENTICATION,
+        "the token is not valid"));
+    String session = auth.openSession(p);
+    ctx.header("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict");
+    Answers.json(ctx, Map.of("name", p.name(), "role", p.role().name().toLowerCase(Locale.ROOT)));
+  }
+
+  private void signOut(Context ctx) {
+    auth.closeSession(ctx.cookie(COOKIE));
+    ctx.header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    Answers.json(ctx, Map.of("signedOut", true));
+  }
+}
