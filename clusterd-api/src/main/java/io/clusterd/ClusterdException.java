@@ -68,6 +68,29 @@ public class ClusterdException extends RuntimeException {
   }
 
   /**
+   * {@link ErrorCode#NAMESPACE_NOT_WRITABLE} for a key in a namespace clusterd never writes to an instance, saying
+   * why and which namespaces can be written; the details name the key and namespace, plus {@code more}.
+   *
+   * @throws IllegalArgumentException if the key's namespace is writable
+   */
+  public static ClusterdException notWritable(KeyName key, Map<String, Object> more) {
+    Namespace ns = key.namespace();
+    String why = ns.whyNotWritable().orElseThrow(() -> new IllegalArgumentException(ns + " is writable"));
+    Map<String, Object> details = new java.util.LinkedHashMap<>(more);
+    details.put("key", key.toString());
+    details.put("namespace", ns.name().toLowerCase(java.util.Locale.ROOT));
+    return of(ErrorCode.NAMESPACE_NOT_WRITABLE,
+        key + " cannot be written (" + why + "); the writable namespaces are user:/, system:/, dir:/ and spec:/",
+        details);
+  }
+
+  /** {@link ErrorCode#INVALID_BODY} for a name that is no metadata name (see {@link KeyName#canonicalMetaName}). */
+  public static ClusterdException invalidMetaName(String name) {
+    return of(ErrorCode.INVALID_BODY, "invalid metadata name '" + name + "': give a name such as 'check/type'",
+        Map.of("meta", name));
+  }
+
+  /**
    * The failure a future reports, without the {@link java.util.concurrent.CompletionException} and
    * {@link java.util.concurrent.ExecutionException} wrappers around it.
    *

@@ -102,6 +102,15 @@ public final class KeyName implements Comparable<KeyName> {
         .map(k -> k.toString().substring(Namespace.META.prefix().length() + 1));
   }
 
+  /**
+   * The canonical form of a metadata name, as {@link #canonicalMetaName}, for a name that must be one.
+   *
+   * @throws ClusterdException {@link ErrorCode#INVALID_BODY} naming the invalid name
+   */
+  public static String requireMetaName(String name) {
+    return canonicalMetaName(name).orElseThrow(() -> ClusterdException.invalidMetaName(name));
+  }
+
   /** The root key of {@code ns}: {@code user:/}, or {@code /} for {@link Namespace#CASCADING}. */
   public static KeyName root(Namespace ns) {
     return ROOTS[ns.ordinal()];

@@ -68,7 +68,7 @@ public enum Namespace {
       case CASCADING:
         return Optional.of("a cascading name cannot be addressed on an instance");
       case PROC:
-        return Optional.of("writes under proc:/ crash elektrad");
+        return Optional.of("a write under proc:/ crashes elektrad");
       case DEFAULT:
         return Optional.of("default:/ is not persisted");
       case META:

@@ -1,5 +1,6 @@
 package io.clusterd.core;
 
+import io.clusterd.core.testing.HandClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -103,7 +103,7 @@ public final class ClusterdServer implements AutoCloseable {
   }
 
   /** Method and path of every HTTP route Javalin actually serves (for the OpenAPI sync test). */
-  public List<String> servedRoutes() {
+  List<String> servedRoutes() {
     return app.unsafe.internalRouter.allHttpHandlers().stream()
         .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
   }

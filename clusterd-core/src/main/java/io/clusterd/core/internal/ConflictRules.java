@@ -31,7 +31,7 @@ final class ConflictRules {
     Refusals.notWritable(op.key()).ifPresent(out::add);
     op.target().flatMap(Refusals::notWritable).ifPresent(out::add);
     op.metaName().filter(n -> KeyName.canonicalMetaName(n).isEmpty())
-        .ifPresent(n -> out.add(Refusals.invalidMetaName(n, op.key())));
+        .ifPresent(n -> out.add(Refusals.invalidMetaName(n)));
     return out;
   }
 

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -288,11 +287,7 @@ final class Dispatcher {
   }
 
   static ClusterdException unwrap(Throwable t, Instance instance) {
-    Throwable c = t;
-    while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
-        && c.getCause() != null) {
-      c = c.getCause();
-    }
+    Throwable c = ClusterdException.unwrap(t);
     if (c instanceof ClusterdException e) {
       return e;
     }

@@ -10,26 +10,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code maxFactor} periods, so a fleet with dead hosts is not probed at full rate forever. An answer resets it.
  * Thread-safe.
  */
-public final class ReconcileBackoff {
+final class ReconcileBackoff {
   private record State(int failures, Instant next) { }
 
   private final Duration period;
   private final int maxFactor;
   private final Map<String, State> states = new ConcurrentHashMap<>();
 
-  public ReconcileBackoff(Duration period, int maxFactor) {
+  ReconcileBackoff(Duration period, int maxFactor) {
     this.period = period;
     this.maxFactor = Math.max(1, maxFactor);
   }
 
   /** Whether the instance may be tried at {@code now}. */
-  public boolean due(String instance, Instant now) {
+  boolean due(String instance, Instant now) {
     State s = states.get(instance);
     return s == null || !now.isBefore(s.next);
   }
 
   /** Records the outcome of a try at {@code now}. */
-  public void record(String instance, boolean answered, Instant now) {
+  void record(String instance, boolean answered, Instant now) {
     if (answered) {
       states.remove(instance);
       return;
@@ -41,7 +41,7 @@ public final class ReconcileBackoff {
     });
   }
 
-  public void forget(String instance) {
+  void forget(String instance) {
     states.remove(instance);
   }
 }

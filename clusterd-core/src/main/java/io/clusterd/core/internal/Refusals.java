@@ -1,9 +1,9 @@
 package io.clusterd.core.internal;
 
+import io.clusterd.ClusterdException;
 import io.clusterd.Conflict;
 import io.clusterd.ErrorCode;
 import io.clusterd.KeyName;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,13 +37,12 @@ final class Refusals {
 
   /** C0 for one name, with the reason its namespace cannot be written. */
   static Optional<Conflict> notWritable(KeyName key) {
-    return key.namespace().whyNotWritable().map(why -> Conflict.of(ErrorCode.NAMESPACE_NOT_WRITABLE,
-        key + " cannot be written (" + why + "): use one of the namespaces user:/, system:/, dir:/, spec:/",
-        Map.of("key", key.toString(), "namespace", key.namespace().name().toLowerCase(Locale.ROOT))));
+    return key.namespace().isWritable() ? Optional.empty()
+        : Optional.of(ClusterdException.notWritable(key, Map.of()).conflicts().get(0));
   }
 
-  static Conflict invalidMetaName(String name, KeyName key) {
-    return Conflict.of(ErrorCode.INVALID_BODY, "'" + name + "' is not a metadata name: give a name like check/type",
-        Map.of("key", key.toString()));
+  static Conflict invalidMetaName(String name) {
+    return ClusterdException.invalidMetaName(name).conflicts().get(0);
   }
+
 }

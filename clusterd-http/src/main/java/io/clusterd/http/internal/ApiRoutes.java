@@ -43,7 +43,7 @@ public final class ApiRoutes {
     RouteTable table = new RouteTable(r, routes);
     Nodes nodes = new Nodes(clusterd, config);
     Changes changes = new Changes(clusterd, metrics);
-    NodeEdits edits = new NodeEdits(clusterd, changes);
+    NodeEdits edits = new NodeEdits(changes);
     new DaemonRoutes(clusterd, nodes, metrics, routes, version).register(table);
     new SessionRoutes(auth).register(table);
     new HistoryRoutes(clusterd).register(table);

@@ -108,7 +108,7 @@ final class ClusterRoutes {
     Bodies.Bound<ClusterEdit> bound = Bodies.bind(ctx, ClusterEdit.class);
     ClusterEdit b = bound.value();
     NodeUpdate u = NodeEdits.update(bound, b.name(), b.description(), b.labels(), null);
-    edits.edit(ctx, id, bound, b.parent(), u, new Change.UpdateCluster(id, u),
+    edits.edit(ctx, id, bound, b.parent(), u,
         () -> nodes.cluster(clusterd.cluster(id), true));
   }
 

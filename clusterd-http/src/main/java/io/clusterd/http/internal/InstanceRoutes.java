@@ -96,7 +96,7 @@ final class InstanceRoutes {
     InstanceEdit b = bound.value();
     NodeUpdate u = NodeEdits.update(bound, b.name(), b.description(), b.labels(), b.host());
     u.host().ifPresent(config::checkEndpointAllowed);
-    edits.edit(ctx, id, bound, b.parent(), u, new Change.UpdateInstance(id, u),
+    edits.edit(ctx, id, bound, b.parent(), u,
         () -> nodes.instance(clusterd.instance(id)));
   }
 

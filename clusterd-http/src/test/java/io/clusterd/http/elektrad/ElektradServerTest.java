@@ -246,7 +246,7 @@ class ElektradServerTest {
 
   @Test
   void sessions_expiredAfterAnHour_newSessionOpened() throws Exception {
-    io.clusterd.core.HandClock clock = new io.clusterd.core.HandClock(java.time.Instant.EPOCH);
+    io.clusterd.core.testing.HandClock clock = new io.clusterd.core.testing.HandClock(java.time.Instant.EPOCH);
     server = ElektradServer.builder().mount("", new KeyDatabase()).clock(clock).start();
     sendWithCookie(server.url() + "/version", "s1");
     clock.advance(java.time.Duration.ofMillis(3_599_000));

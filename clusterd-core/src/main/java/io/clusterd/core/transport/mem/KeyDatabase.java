@@ -249,7 +249,7 @@ public final class KeyDatabase {
    */
   public boolean setMeta(KeyName key, String name, String value) {
     requireWritable(key);
-    String metaName = canonicalMetaName(name);
+    String metaName = KeyName.requireMetaName(name);
     Objects.requireNonNull(value, "value");
     return write(() -> {
       Entry old = keys.get(key);
@@ -267,7 +267,7 @@ public final class KeyDatabase {
    */
   public boolean deleteMeta(KeyName key, String name) {
     requireWritable(key);
-    String metaName = canonicalMetaName(name);
+    String metaName = KeyName.requireMetaName(name);
     return write(() -> {
       Entry old = keys.get(key);
       if (old == null || !old.meta().containsKey(metaName)) {
@@ -383,29 +383,17 @@ public final class KeyDatabase {
     return targets;
   }
 
-  private static String canonicalMetaName(String name) {
-    return KeyName.canonicalMetaName(name).orElseThrow(() -> ClusterdException.of(ErrorCode.INVALID_BODY,
-        "invalid metadata name '" + name + "': give a name such as 'check/type'", Map.of("meta", name)));
-  }
-
-
   /**
    * Refuses keys clusterd never writes: cascading ones (elektrad cannot address them), proc ones (a write
    * crashes elektrad 0.11.0), default ones (not persisted) and meta ones (refused by Elektra).
    */
   static void requireWritable(KeyName key) {
     Objects.requireNonNull(key, "key");
-    Namespace ns = key.namespace();
-    if (ns.isWritable()) {
-      return;
+    if (!key.namespace().isWritable()) {
+      throw ClusterdException.notWritable(key, Map.of());
     }
-    String what = ns == Namespace.CASCADING
-        ? "'" + key + "' is a cascading key name, which cannot be written: write it in a namespace"
-        : "keys in " + ns.prefix() + "/ cannot be written ('" + key + "')";
-    throw ClusterdException.of(ErrorCode.NAMESPACE_NOT_WRITABLE,
-        what + "; the writable namespaces are user:/, system:/, dir:/ and spec:/",
-        Map.of("key", key.toString(), "namespace", ns.name().toLowerCase(java.util.Locale.ROOT)));
   }
+
 
   private <T> T read(Supplier<T> body) {
     return locked(lock.readLock(), body);

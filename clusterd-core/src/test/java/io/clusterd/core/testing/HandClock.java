@@ -1,4 +1,4 @@
-package io.clusterd.core;
+package io.clusterd.core.testing;
 
 import java.time.Clock;
 import java.time.Duration;
