@@ -1,6 +1,5 @@
 package io.clusterd.core;
 
-import io.clusterd.core.testing.HandClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +14,7 @@ import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
 import io.clusterd.LookupResult;
 import io.clusterd.core.store.sqlite.SqliteStore;
+import io.clusterd.core.testing.HandClock;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.core.transport.mem.MemTransportFactory;
 import io.clusterd.spi.Transport;

@@ -1,6 +1,5 @@
 package io.clusterd.core;
 
-import io.clusterd.core.testing.HandClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +10,7 @@ import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
 import io.clusterd.core.store.memory.MemoryStore;
 import io.clusterd.core.store.sqlite.SqliteStore;
+import io.clusterd.core.testing.HandClock;
 import io.clusterd.core.transport.mem.MemTransportFactory;
 import io.clusterd.spi.RegistryStore;
 import java.nio.file.Path;
