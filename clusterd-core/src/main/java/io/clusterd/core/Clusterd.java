@@ -33,7 +33,6 @@ import io.clusterd.spi.TransportConfig;
 import io.clusterd.spi.TransportFactory;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +43,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The clusterd engine behind one facade: the tree of instances and clusters with its invariants and conflict
@@ -65,6 +66,8 @@ import java.util.function.Supplier;
  * (or its future completes); fan-out runs outside that critical section, so reads never wait for instances.
  */
 public final class Clusterd implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Clusterd.class);
+
   private final RegistryStore store;
   private final StoreWriter commits;
   private final GuardedTree tree;
@@ -85,7 +88,7 @@ public final class Clusterd implements AutoCloseable {
     Tree loaded = Tree.of(snapshot);
     this.tree = new GuardedTree(loaded);
     this.planner = new Planner(loaded, b.ids);
-    this.transports = new TransportPool(b.factories, b.connectTimeout, b.responseTimeout);
+    this.transports = new TransportPool(b.transports.resolve(), b.connectTimeout, b.responseTimeout);
     this.board = new StatusBoard(clock);
     this.deliveries = new Deliveries(transports::transport, board, commits, clock, b.maxInFlight, b.maxAttempts,
         b.retryBackoff);
@@ -357,7 +360,7 @@ public final class Clusterd implements AutoCloseable {
    */
   public static final class Builder {
     private RegistryStore store;
-    private final List<TransportFactory> factories = new ArrayList<>();
+    private final TransportRegistry transports = new TransportRegistry();
     private Clock clock = Clock.systemUTC();
     private Supplier<String> ids = () -> UUID.randomUUID().toString();
     private int maxInFlight = 256;
@@ -379,19 +382,25 @@ public final class Clusterd implements AutoCloseable {
       return this;
     }
 
-    /** Registers a transport factory explicitly. */
+    /** Registers a transport factory explicitly; it wins over Guice bindings and discovered factories. */
     public Builder transport(TransportFactory factory) {
-      factories.add(Objects.requireNonNull(factory, "factory"));
+      return transport(new TransportRegistry.Registration(Objects.requireNonNull(factory, "factory"),
+          TransportRegistry.Rank.EXPLICIT, "registered explicitly"));
+    }
+
+    /** Registers a transport factory with its rank and origin (the Guice module registers its bindings so). */
+    public Builder transport(TransportRegistry.Registration registration) {
+      transports.add(registration.factory(), registration.rank(), registration.origin());
       return this;
     }
 
-    /** Registers every factory that {@link ServiceLoader} finds on the given class loader. */
+    /**
+     * Registers every factory that {@link ServiceLoader} finds on the given class loader; a provider that cannot
+     * be loaded is logged with its class and jar, the others load.
+     */
     public Builder discoverTransports(ClassLoader loader) {
-      for (TransportFactory f : ServiceLoader.load(TransportFactory.class, loader)) {
-        boolean known = factories.stream().anyMatch(k -> k.getClass() == f.getClass());
-        if (!known) {
-          factories.add(f);
-        }
+      for (String problem : transports.discover(loader)) {
+        LOG.warn(problem);
       }
       return this;
     }

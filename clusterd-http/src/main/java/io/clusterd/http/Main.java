@@ -10,6 +10,7 @@ import io.clusterd.spi.RegistryStore;
 import io.clusterd.spi.TransportFactory;
 import io.clusterd.core.Clusterd;
 import io.clusterd.core.InstanceSpec;
+import io.clusterd.core.TransportRegistry;
 import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.http.elektrad.ElektradServer;
@@ -244,16 +245,12 @@ public final class Main implements Callable<Integer> {
    * @throws IllegalArgumentException when a plugin serves a scheme of a built-in transport (naming both)
    */
   Injector wire(List<PluginLoader.Plugin> loadedPlugins, ServerConfig serverConfig) {
-    for (PluginLoader.Plugin p : loadedPlugins) {
-      for (TransportFactory builtIn : ClusterdModule.builtInTransports()) {
-        for (String scheme : p.schemes()) {
-          if (builtIn.schemes().contains(scheme)) {
-            throw new IllegalArgumentException("plugin " + p.jar().getFileName() + " (" + p.factory().getClass().getName()
-                + ") serves scheme '" + scheme + "', which the built-in " + builtIn.getClass().getName() + " serves");
-          }
-        }
-      }
-    }
+    // plugins are bound beside the built-in transports: one that serves a built-in scheme is refused, naming both
+    TransportRegistry bound = new TransportRegistry();
+    ClusterdModule.builtInTransports().forEach(f -> bound.add(f, TransportRegistry.Rank.GUICE, "built in"));
+    loadedPlugins.forEach(p -> bound.add(p.factory(), TransportRegistry.Rank.GUICE,
+        "plugin " + p.jar().getFileName()));
+    bound.resolve();
     SqliteStore store = SqliteStore.open(dataDir);
     try {
       return Guice.createInjector(

@@ -5,13 +5,13 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.OptionalBinder;
 import io.clusterd.core.Clusterd;
+import io.clusterd.core.TransportRegistry;
 import io.clusterd.core.store.memory.MemoryStore;
 import io.clusterd.core.transport.http.HttpTransportFactory;
 import io.clusterd.core.transport.mem.MemTransportFactory;
 import io.clusterd.spi.RegistryStore;
 import io.clusterd.spi.TransportFactory;
 import java.time.Clock;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -65,12 +65,8 @@ public final class ClusterdModule extends AbstractModule {
   @Singleton
   Clusterd clusterd(RegistryStore store, Clock clock, Map<String, TransportFactory> transports) {
     Clusterd.Builder b = Clusterd.builder().store(store).clock(clock);
-    Map<TransportFactory, Boolean> distinct = new IdentityHashMap<>();
-    for (TransportFactory f : transports.values()) {
-      if (distinct.put(f, Boolean.TRUE) == null) {
-        b.transport(f);
-      }
-    }
+    transports.forEach((scheme, f) -> b.transport(new TransportRegistry.Registration(f,
+        TransportRegistry.Rank.GUICE, "bound with Guice for scheme '" + scheme + "'")));
     settings.accept(b);
     return b.build();
   }

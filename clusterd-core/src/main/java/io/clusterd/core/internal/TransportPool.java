@@ -7,7 +7,6 @@ import io.clusterd.spi.Transport;
 import io.clusterd.spi.TransportConfig;
 import io.clusterd.spi.TransportFactory;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,18 +22,9 @@ public final class TransportPool implements AutoCloseable {
   private final Duration responseTimeout;
   private final Map<String, Held> held = new ConcurrentHashMap<>();
 
-  public TransportPool(List<TransportFactory> factoryList, Duration connectTimeout, Duration responseTimeout) {
-    Map<String, TransportFactory> byScheme = new LinkedHashMap<>();
-    for (TransportFactory f : factoryList) {
-      for (String scheme : f.schemes()) {
-        TransportFactory prev = byScheme.put(scheme, f);
-        if (prev != null && prev != f) {
-          throw new IllegalArgumentException("two transport factories for scheme '" + scheme + "': "
-              + prev.getClass().getName() + " and " + f.getClass().getName());
-        }
-      }
-    }
-    this.factories = Map.copyOf(byScheme);
+  /** {@code factories}: the factory of each scheme, as the transport registry resolved them. */
+  public TransportPool(Map<String, TransportFactory> factories, Duration connectTimeout, Duration responseTimeout) {
+    this.factories = Map.copyOf(factories);
     this.connectTimeout = connectTimeout;
     this.responseTimeout = responseTimeout;
   }

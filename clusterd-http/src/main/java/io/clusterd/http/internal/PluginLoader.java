@@ -1,5 +1,6 @@
 package io.clusterd.http.internal;
 
+import io.clusterd.core.TransportRegistry;
 import io.clusterd.spi.TransportFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,16 +16,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
@@ -106,19 +104,12 @@ public final class PluginLoader {
     for (Path jar : jars) {
       loaded.addAll(loadJar(jar, parent, err));
     }
-    Map<String, Plugin> byScheme = new LinkedHashMap<>();
-    Set<String> clashes = new LinkedHashSet<>();
-    for (Plugin p : loaded) {
-      for (String scheme : new TreeSet<>(p.schemes())) {
-        Plugin other = byScheme.putIfAbsent(scheme, p);
-        if (other != null) {
-          clashes.add("two transport plugins serve scheme '" + scheme + "': " + other.describe() + " and "
-              + p.describe() + "; remove one of them from " + dir);
-        }
-      }
-    }
-    if (!clashes.isEmpty()) {
-      throw new IllegalStateException(String.join("; ", clashes));
+    TransportRegistry registry = new TransportRegistry();
+    loaded.forEach(p -> registry.add(p.factory(), TransportRegistry.Rank.DISCOVERED, p.jar().getFileName().toString()));
+    try {
+      registry.resolve();
+    } catch (IllegalArgumentException clash) {
+      throw new IllegalStateException(clash.getMessage() + "; remove one of them from " + dir, clash);
     }
     return List.copyOf(loaded);
   }
