@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.ProtocolException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -40,6 +41,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -74,19 +76,28 @@ final class HttpTransport implements Transport {
   private static final int EXCERPT = 200;
   private static final Pattern RE2_NAMED_GROUP = Pattern.compile("\\(\\?P<");
   private static final Pattern SESSION_COOKIE = Pattern.compile("(?:^|;)\\s*session=([^;\\s]*)");
+  /** The details key, set to {@code true}, of a failure whose connection closed before any answer byte. */
+  static final String CLOSED_BEFORE_ANSWER = "closedBeforeAnswer";
+  private static final boolean RESEND = true;
+  private static final boolean ONCE = false;
 
   private final HttpClient client;
   private final TransportConfig config;
   private final Endpoint endpoint;
   private final AtomicReference<String> session = new AtomicReference<>(UUID.randomUUID().toString());
   private final Supplier<Boolean> factoryClosed;
+  private final AddressPolicy policy;
+  private final LongAdder resends;
   private volatile boolean closed;
 
-  HttpTransport(HttpClient client, TransportConfig config, Supplier<Boolean> factoryClosed) {
+  HttpTransport(HttpClient client, TransportConfig config, Supplier<Boolean> factoryClosed, AddressPolicy policy,
+      LongAdder resends) {
     this.client = Objects.requireNonNull(client, "client");
     this.config = Objects.requireNonNull(config, "config");
     this.endpoint = config.endpoint();
     this.factoryClosed = factoryClosed;
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.resends = Objects.requireNonNull(resends, "resends");
   }
 
   /** The session id sent with every request, for tests. */
@@ -98,7 +109,7 @@ final class HttpTransport implements Transport {
 
   @Override
   public CompletableFuture<InstanceVersion> version() {
-    return relay(() -> exchange("GET", "/version", null, "GET /version")
+    return relay(() -> exchange("GET", "/version", null, "GET /version", RESEND)
         .thenApply(a -> json(a, ElektradJson::version)));
   }
 
@@ -118,7 +129,7 @@ final class HttpTransport implements Transport {
     Objects.requireNonNull(value, "value");
     return relay(() -> {
       String path = writablePath("/kdb", key);
-      return put(path, key, value);
+      return put(path, key, value, RESEND);
     });
   }
 
@@ -134,7 +145,8 @@ final class HttpTransport implements Transport {
         for (KeyName k : names) {
           paths.add(writablePath("/kdb", k));
         }
-        return sequentially(paths, p -> exchange("DELETE", p, null, "DELETE " + decode(p)).thenApply(this::ok));
+        return sequentially(paths,
+            p -> exchange("DELETE", p, null, "DELETE " + decode(p), RESEND).thenApply(this::ok));
       });
     });
   }
@@ -150,8 +162,9 @@ final class HttpTransport implements Transport {
       if (from.equals(to)) {
         return CompletableFuture.completedFuture(null);
       }
-      return exchange("POST", path, ElektradJson.string(to.toString()), "POST /kdbMv/" + from + " to " + to)
-          .thenApply(this::ok);
+      // a move is never sent twice: a second kdbMv of an applied one would fail or move what is there now
+      return exchange("POST", path, ElektradJson.string(to.toString()), "POST /kdbMv/" + from + " to " + to,
+          ONCE).thenApply(this::ok);
     });
   }
 
@@ -190,8 +203,8 @@ final class HttpTransport implements Transport {
     return relay(() -> {
       String path = writablePath("/kdbMeta", key);
       String name = canonicalMetaName(metaName);
-      return exchange("POST", path, ElektradJson.keyValue(name, value), "POST /kdbMeta/" + key + " " + name)
-          .thenApply(this::ok);
+      return exchange("POST", path, ElektradJson.keyValue(name, value), "POST /kdbMeta/" + key + " " + name,
+          RESEND).thenApply(this::ok);
     });
   }
 
@@ -202,7 +215,7 @@ final class HttpTransport implements Transport {
     return relay(() -> {
       String path = writablePath("/kdbMeta", key);
       String name = canonicalMetaName(metaName);
-      return exchange("DELETE", path, ElektradJson.key(name), "DELETE /kdbMeta/" + key + " " + name)
+      return exchange("DELETE", path, ElektradJson.key(name), "DELETE /kdbMeta/" + key + " " + name, RESEND)
           .thenApply(a -> {
             // elektrad answers 404 (empty) when the key does not exist: then the entry is absent too
             if (a.status() == 404 && a.body().length == 0) {
@@ -226,7 +239,8 @@ final class HttpTransport implements Transport {
       String path = ElektradPaths.forText("/kdbFind", ElektradPaths.slashSafeRegex(regex)).orElseThrow(
           () -> ClusterdException.of(ErrorCode.INVALID_BODY, "elektrad cannot receive the regular expression '"
               + regex + "' in its URL path", Map.of("regex", regex)));
-      return exchange("GET", path, null, "GET /kdbFind/" + regex).thenApply(a -> json(a, ElektradJson::strings));
+      return exchange("GET", path, null, "GET /kdbFind/" + regex, RESEND)
+          .thenApply(a -> json(a, ElektradJson::strings));
     });
   }
 
@@ -242,14 +256,14 @@ final class HttpTransport implements Transport {
 
   // --- composed operations ---
 
-  private CompletableFuture<Void> put(String path, KeyName key, String value) {
-    return exchange("PUT", path, ElektradJson.string(value), "PUT " + key).thenApply(this::ok);
+  private CompletableFuture<Void> put(String path, KeyName key, String value, boolean resend) {
+    return exchange("PUT", path, ElektradJson.string(value), "PUT " + key, resend).thenApply(this::ok);
   }
 
   /** One lookup as elektrad answers it, without repairing its children. */
   private CompletableFuture<LookupResult> fetch(KeyName key, int preload) {
     String path = readablePath("/kdb", key) + "?preload=" + preload;
-    return exchange("GET", path, null, "GET " + key).thenApply(a -> json(a, ElektradJson::lookup));
+    return exchange("GET", path, null, "GET " + key, RESEND).thenApply(a -> json(a, ElektradJson::lookup));
   }
 
   /**
@@ -329,31 +343,41 @@ final class HttpTransport implements Transport {
     String kdb = writablePath("/kdb", target);
     String meta = writablePath("/kdbMeta", target);
     List<Supplier<CompletableFuture<Void>>> steps = new ArrayList<>();
-    steps.add(() -> put(kdb, target, source.value()));
+    // the writes of a copy are sent once each, as the copy itself is (see Transport.NOT_SENT)
+    steps.add(() -> put(kdb, target, source.value(), ONCE));
     Map<String, String> old = existing.map(LookupResult::meta).orElse(Map.of());
     for (String name : new TreeMap<>(old).keySet()) {
       if (!source.meta().containsKey(name)) {
-        steps.add(() -> exchange("DELETE", meta, ElektradJson.key(name), "DELETE /kdbMeta/" + target + " " + name)
-            .thenApply(a -> a.status() == 404 && a.body().length == 0 ? null : ok(a)));
+        steps.add(() -> exchange("DELETE", meta, ElektradJson.key(name), "DELETE /kdbMeta/" + target + " " + name,
+            ONCE).thenApply(a -> a.status() == 404 && a.body().length == 0 ? null : ok(a)));
       }
     }
     if (!source.meta().isEmpty() && !source.meta().equals(old)) {
       String bulk = writablePath("/kdbMetaBulk", target);
       steps.add(() -> exchange("POST", bulk, ElektradJson.metaBulk(new TreeMap<>(source.meta())),
-          "POST /kdbMetaBulk/" + target).thenApply(this::ok));
+          "POST /kdbMetaBulk/" + target, ONCE).thenApply(this::ok));
     }
     return sequentially(steps, Supplier::get);
   }
 
   // --- requests and answers ---
 
-  /** One request and its answer; fails with the mapped {@link ClusterdException} when no answer came. */
-  private CompletableFuture<Answer> exchange(String method, String rawPath, String jsonBody, String what) {
+  /**
+   * One request and its answer; fails with the mapped {@link ClusterdException} when no answer came. With
+   * {@code resend} ({@link #RESEND}) a request whose connection closed before any byte of the answer arrived is
+   * sent once more at once: a kept-alive connection the host had already closed while idle looks like that.
+   */
+  private CompletableFuture<Answer> exchange(String method, String rawPath, String jsonBody, String what,
+      boolean resend) {
     if (closed || factoryClosed.get()) {
       Map<String, Object> details = details();
       details.put(NOT_SENT, true);
       return CompletableFuture.failedFuture(ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE,
           "the http transport to " + endpoint + " is closed", details));
+    }
+    ClusterdException refused = refusedAddress(what);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
     }
     URI uri = endpoint.resolve(rawPath);
     HttpRequest.Builder b = HttpRequest.newBuilder(uri)
@@ -369,19 +393,65 @@ final class HttpTransport implements Transport {
     } else {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
+    return send(b.build(), what, resend);
+  }
+
+  private CompletableFuture<Answer> send(HttpRequest request, String what, boolean resend) {
     CompletableFuture<HttpResponse<byte[]>> sent;
     try {
-      sent = client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      sent = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(failure(e, what));
     }
     return sent.handle((response, error) -> {
-      if (error != null) {
-        throw failure(unwrap(error), what);
+      if (error == null) {
+        adoptSession(response);
+        return CompletableFuture.completedFuture(
+            new Answer(response.statusCode(), response.body() == null ? new byte[0] : response.body(), what));
       }
-      adoptSession(response);
-      return new Answer(response.statusCode(), response.body() == null ? new byte[0] : response.body(), what);
-    });
+      Throwable t = unwrap(error);
+      if (resend && closedBeforeAnswer(t)) {
+        // the client closed that connection: the resend takes another one (a new one once the stale are gone)
+        resends.increment();
+        return send(request, what, ONCE);
+      }
+      return CompletableFuture.<Answer>failedFuture(failure(t, what));
+    }).thenCompose(Function.identity());
+  }
+
+  /**
+   * The refusal of the {@link AddressPolicy} for the endpoint's host and what it resolves to now, or null. The
+   * client resolves a host when it opens a connection, from the same JVM cache this lookup fills.
+   */
+  private ClusterdException refusedAddress(String what) {
+    if (!policy.resolves()) {
+      return null;
+    }
+    String host = endpoint.host();
+    List<InetAddress> addresses;
+    try {
+      addresses = MetadataAddresses.addresses(host);
+    } catch (UnknownHostException | SecurityException e) {
+      addresses = List.of(); // the client fails the same way: INSTANCE_UNREACHABLE
+    }
+    Optional<String> why = policy.refusal(host, addresses);
+    if (why.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> details = details();
+    details.put("reason", why.get());
+    return ClusterdException.of(ErrorCode.FORBIDDEN, "refused to send " + what + " to " + endpoint + ": "
+        + why.get() + "; the daemon does not connect to link-local or cloud metadata addresses", details);
+  }
+
+  /** Whether the connection closed before any byte of the answer came (the JDK client's header parser says so). */
+  private static boolean closedBeforeAnswer(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException && String.valueOf(t.getMessage()).contains("received no bytes")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void adoptSession(HttpResponse<?> response) {
@@ -460,8 +530,13 @@ final class HttpTransport implements Transport {
       return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + endpoint + " ("
           + describe(e) + ")", details, e);
     }
-    if (causedBy(e, ProtocolException.class) || causedBy(e, EOFException.class)
-        || String.valueOf(e.getMessage()).contains("received no bytes")) {
+    if (closedBeforeAnswer(e)) {
+      // like a lost connection: it may or may not have been applied, so only idempotent operations are resent
+      details.put(CLOSED_BEFORE_ANSWER, true);
+      return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, endpoint + " closed the connection before"
+          + " answering " + what + " (" + describe(e) + ")", details, e);
+    }
+    if (causedBy(e, ProtocolException.class) || causedBy(e, EOFException.class)) {
       return new ClusterdException(ErrorCode.INSTANCE_BAD_ANSWER, endpoint + " did not give an HTTP answer to "
           + what + " (" + describe(e) + ")", details, e);
     }
