@@ -120,6 +120,13 @@ public final class ElektradServer implements AutoCloseable {
     });
     try {
       app.start(b.bindHost, b.port);
+      if (!b.idleTimeout.isZero()) {
+        for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+          if (c instanceof org.eclipse.jetty.server.AbstractConnector connector) {
+            connector.setIdleTimeout(b.idleTimeout.toMillis());
+          }
+        }
+      }
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       workers.shutdownNow();
@@ -556,6 +563,7 @@ public final class ElektradServer implements AutoCloseable {
     private boolean childrenQuirk = true;
     private Supplier<String> sessionIds = () -> UUID.randomUUID().toString();
     private Clock clock = Clock.systemUTC();
+    private Duration idleTimeout = Duration.ZERO;
 
     private Builder() {}
 
@@ -607,6 +615,18 @@ public final class ElektradServer implements AutoCloseable {
     /** The clock that ages sessions (they expire an hour after their last use). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * How long a kept-alive connection may stay idle before the server closes it, as a host's keep-alive
+     * timeout; default (zero) Jetty's own, 30 s.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("the idle timeout must not be negative, was " + timeout);
+      }
+      this.idleTimeout = timeout;
       return this;
     }
 
