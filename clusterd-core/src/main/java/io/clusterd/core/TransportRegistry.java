@@ -13,6 +13,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The one place that decides which transport factory serves each endpoint scheme. A factory registered
@@ -66,6 +67,14 @@ public final class TransportRegistry {
    * @return one line for each provider that could not be loaded, naming its class and jar; empty when all loaded
    */
   public List<String> discover(ClassLoader loader) {
+    return discover(loader, type -> true);
+  }
+
+  /**
+   * Registers the providers {@link ServiceLoader} finds on {@code loader} whose class {@code which} accepts, as
+   * {@link #discover(ClassLoader)} does (a plugin's jar accepts only the classes it lists itself).
+   */
+  public List<String> discover(ClassLoader loader, Predicate<Class<?>> which) {
     List<String> problems = new ArrayList<>();
     Iterator<ServiceLoader.Provider<TransportFactory>> providers =
         ServiceLoader.load(TransportFactory.class, loader).stream().iterator();
@@ -83,7 +92,7 @@ public final class TransportRegistry {
         continue;
       }
       Class<?> type = provider.type();
-      if (registrations.stream().anyMatch(r -> r.factory().getClass() == type)) {
+      if (!which.test(type) || registrations.stream().anyMatch(r -> r.factory().getClass() == type)) {
         continue;
       }
       try {

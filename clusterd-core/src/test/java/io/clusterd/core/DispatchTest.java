@@ -15,6 +15,7 @@ import io.clusterd.KeyOperation;
 import io.clusterd.LookupResult;
 import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.testing.HandClock;
+import io.clusterd.core.testing.HandScheduler;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.core.transport.mem.MemTransportFactory;
 import io.clusterd.spi.Transport;
@@ -298,21 +299,25 @@ class DispatchTest {
     f.failure = name -> ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + name,
         Map.of(Transport.NOT_SENT, true));
     HandClock clock = new HandClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-    try (Clusterd c = Clusterd.builder().transport(f).clock(clock).reconcileEvery(Duration.ofMillis(20))
-        .retryBackoff(Duration.ofMillis(1)).build()) {
+    HandScheduler passes = new HandScheduler();
+    try (Clusterd c = Clusterd.builder().transport(f).clock(clock).scheduler(passes)
+        .reconcileEvery(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1)).build()) {
       c.registerInstance(InstanceSpec.of("h", "flaky://h").withId("h"));
       c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("h")));
       f.failures = Integer.MAX_VALUE;
       f.attempts.computeIfAbsent("h", n -> new AtomicInteger()).set(0);
       assertEquals(502, c.pin("c", KEY, "v").status());
       int sent = f.attempts.get("h").get();
-      waitFor(() -> f.attempts.get("h").get() > sent, "the first background pass");
-      Thread.sleep(300); // about 15 more passes at full rate; the clock stands still, so none is due
+      passes.tick(); // the first background pass
+      assertTrue(f.attempts.get("h").get() > sent, "the first background pass tries the host");
       int afterFirstPass = f.attempts.get("h").get();
-      Thread.sleep(200);
+      for (int pass = 0; pass < 15; pass++) {
+        passes.tick(); // passes at full rate; the clock stands still, so none is due
+      }
       assertEquals(afterFirstPass, f.attempts.get("h").get(), "no pass tries the host before its backoff ends");
       f.failures = 0; // the host is back
       clock.advance(Duration.ofMinutes(1));
+      passes.tick();
       waitFor(() -> "v".equals(f.dbs.get("h").lookup(KEY, 0).value()), "delivery once the backoff ended");
       waitFor(() -> c.status("h").status() == InstanceState.Status.IN_SYNC, "in sync");
     }

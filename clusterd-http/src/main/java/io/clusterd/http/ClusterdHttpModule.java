@@ -4,6 +4,10 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.clusterd.core.Clusterd;
+import io.clusterd.spi.TransportFactory;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,7 +20,8 @@ import java.util.Objects;
  * Clusterd clusterd = injector.getInstance(Clusterd.class);            // the same engine
  * }</pre>
  *
- * <p>The server is created (and started) once, on first request; its owner closes it.
+ * <p>The server is created (and started) once, on first request; its owner closes it. Browser sessions age on
+ * the module's {@link Clock}.
  */
 public final class ClusterdHttpModule extends AbstractModule {
   private final ServerConfig config;
@@ -32,7 +37,8 @@ public final class ClusterdHttpModule extends AbstractModule {
 
   @Provides
   @Singleton
-  ClusterdServer server(Clusterd clusterd, ServerConfig serverConfig) {
-    return ClusterdServer.start(clusterd, serverConfig);
+  ClusterdServer server(Clusterd clusterd, ServerConfig serverConfig, Clock clock,
+      Map<String, TransportFactory> transports) {
+    return ClusterdServer.start(clusterd, serverConfig, clock, List.copyOf(transports.values()));
   }
 }

@@ -3,6 +3,7 @@ package io.clusterd.http;
 import io.clusterd.ClusterdException;
 import io.clusterd.ErrorCode;
 import io.clusterd.core.Clusterd;
+import io.clusterd.core.transport.http.HttpTransportFactory;
 import io.clusterd.http.internal.ApiRoutes;
 import io.clusterd.http.internal.Auth;
 import io.clusterd.http.internal.Json;
@@ -11,8 +12,11 @@ import io.clusterd.http.internal.Metrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.clusterd.spi.TransportFactory;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import java.time.Clock;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,18 +54,34 @@ public final class ClusterdServer implements AutoCloseable {
   }
 
   /**
-   * Starts the server.
+   * Starts the server; sessions age on the system clock.
    *
    * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
    */
   public static ClusterdServer start(Clusterd clusterd, ServerConfig config) {
+    return start(clusterd, config, Clock.systemUTC(), List.of());
+  }
+
+  /**
+   * Starts the server with the clock that ages browser sessions and the transport factories {@code clusterd}
+   * uses (the metrics report what the http transport counts, such as requests resent on a fresh connection).
+   *
+   * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
+   */
+  public static ClusterdServer start(Clusterd clusterd, ServerConfig config, Clock clock,
+      Collection<? extends TransportFactory> transports) {
     Objects.requireNonNull(clusterd, "clusterd");
     if (config.tokens().isEmpty() && !config.bindsLoopbackOnly()) {
       throw new IllegalStateException("refusing to listen on " + config.bind()
           + " without authentication: configure at least one --token, or bind to 127.0.0.1");
     }
-    Auth auth = new Auth(config.tokens(), config.registerKey());
+    Auth auth = new Auth(config.tokens(), config.registerKey(), config.sessionIdle(), config.sessionMax(), clock);
     Metrics metrics = new Metrics(clusterd);
+    for (TransportFactory f : transports) {
+      if (f instanceof HttpTransportFactory http) {
+        metrics.httpTransport(http);
+      }
+    }
     ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION);
     Javalin app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
@@ -142,7 +162,12 @@ public final class ClusterdServer implements AutoCloseable {
         throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "the bearer token is not valid");
       }
     } else {
-      p = auth.bySession(ctx.cookie("clusterd_session"));
+      String session = ctx.cookie("clusterd_session");
+      p = auth.bySession(session);
+      if (p.isEmpty() && session != null && !session.isEmpty()) {
+        throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION,
+            "the session has expired or was closed: sign in again with POST /api/session");
+      }
     }
     if (p.isEmpty()) {
       throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION,

@@ -12,6 +12,7 @@ import io.clusterd.core.Clusterd;
 import io.clusterd.core.InstanceSpec;
 import io.clusterd.core.TransportRegistry;
 import io.clusterd.core.store.sqlite.SqliteStore;
+import io.clusterd.core.transport.http.HttpTransportFactory;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.http.elektrad.ElektradServer;
 import io.clusterd.http.internal.DemoTree;
@@ -46,6 +47,7 @@ import picocli.CommandLine.Option;
     subcommands = {Main.InstanceCommand.class})
 public final class Main implements Callable<Integer> {
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+  private static final String KEEP_ALIVE = "jdk.httpclient.keepalive.timeout";
 
   @Option(names = "--port", description = "port to listen on (default ${DEFAULT-VALUE})", defaultValue = "33334")
   int port;
@@ -80,6 +82,19 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--connect-timeout", description = "connect timeout, e.g. 2s (default ${DEFAULT-VALUE})",
       defaultValue = "2s", converter = DurationConverter.class)
   Duration connectTimeout;
+
+  @Option(names = "--keep-alive", description = "how long an idle connection to an instance is kept for reuse; keep it"
+      + " below the hosts' keep-alive timeout, at least 1s (default ${DEFAULT-VALUE})",
+      defaultValue = "20s", converter = DurationConverter.class)
+  Duration keepAlive;
+
+  @Option(names = "--session-idle", description = "a browser session ends this long after its last request"
+      + " (default ${DEFAULT-VALUE})", defaultValue = "1h", converter = DurationConverter.class)
+  Duration sessionIdle;
+
+  @Option(names = "--session-max", description = "a browser session ends this long after sign-in, however busy"
+      + " (default ${DEFAULT-VALUE})", defaultValue = "12h", converter = DurationConverter.class)
+  Duration sessionMax;
 
   @Option(names = "--reconcile-every", description = "reconciler period, 0 switches it off (default ${DEFAULT-VALUE})",
       defaultValue = "30s", converter = DurationConverter.class)
@@ -135,7 +150,7 @@ public final class Main implements Callable<Integer> {
     CommandLine cmd = new CommandLine(new Main());
     cmd.setExecutionExceptionHandler((e, c, parse) -> {
       c.getErr().println("clusterd: " + reason(e));
-      return 1;
+      return e instanceof UsageException ? 2 : 1;
     });
     return cmd;
   }
@@ -143,7 +158,8 @@ public final class Main implements Callable<Integer> {
   /** One line saying why the daemon could not start, also through Guice's wrapping exceptions. */
   static String reason(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ClusterdException || t instanceof IllegalStateException || t instanceof IllegalArgumentException) {
+      if (t instanceof ClusterdException || t instanceof IllegalStateException || t instanceof IllegalArgumentException
+          || t instanceof UsageException) {
         return t.getMessage();
       }
     }
@@ -162,24 +178,22 @@ public final class Main implements Callable<Integer> {
     return Optional.empty();
   }
 
+  /** Bad option values found after parsing: one line on stderr and exit code 2, as picocli's own usage errors. */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    List<ServerConfig.Token> parsed = new ArrayList<>();
-    for (String t : tokens) {
-      parsed.add(ServerConfig.Token.parse(t));
+    ServerConfig serverConfig = serverConfig();
+    List<ServerConfig.Token> parsed = serverConfig.tokens();
+    if (System.getProperty(KEEP_ALIVE) == null) {
+      // read by the JDK when the first HTTP client is built, which is after this: the transport drops idle
+      // connections before the hosts close them (a request on a connection closing under it gets no answer)
+      System.setProperty(KEEP_ALIVE, Long.toString(keepAlive.toSeconds()));
     }
-    if (tokenFile != null) {
-      for (String line : Files.readAllLines(tokenFile)) {
-        if (!line.isBlank() && !line.startsWith("#")) {
-          parsed.add(ServerConfig.Token.parse(line.strip()));
-        }
-      }
-    }
-    if (maxInFlight < 1) {
-      throw new IllegalArgumentException("--max-in-flight must be at least 1");
-    }
-    ServerConfig serverConfig = new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
-        ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"));
     if (parsed.isEmpty() && !serverConfig.bindsLoopbackOnly()) {
       throw new IllegalStateException("refusing to listen on " + bind
           + " without authentication: configure at least one --token, or bind to 127.0.0.1");
@@ -233,6 +247,37 @@ public final class Main implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The server's configuration from the options.
+   *
+   * @throws UsageException for a malformed token, two tokens sharing a secret, or an option value out of range
+   */
+  ServerConfig serverConfig() throws IOException {
+    try {
+      List<ServerConfig.Token> parsed = new ArrayList<>();
+      for (String t : tokens) {
+        parsed.add(ServerConfig.Token.parse(t));
+      }
+      if (tokenFile != null) {
+        for (String line : Files.readAllLines(tokenFile)) {
+          if (!line.isBlank() && !line.startsWith("#")) {
+            parsed.add(ServerConfig.Token.parse(line.strip()));
+          }
+        }
+      }
+      if (maxInFlight < 1) {
+        throw new IllegalArgumentException("--max-in-flight must be at least 1");
+      }
+      if (keepAlive.toSeconds() < 1) {
+        throw new IllegalArgumentException("--keep-alive must be at least 1s, e.g. 20s");
+      }
+      return new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
+          ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"), sessionIdle, sessionMax);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+
   /** The transport plugins of {@code --plugins} (none without it); each broken one is reported on {@code err}. */
   List<PluginLoader.Plugin> loadPlugins(PrintStream err) {
     return plugins == null ? List.of() : PluginLoader.load(plugins, Main.class.getClassLoader(), err);
@@ -255,7 +300,7 @@ public final class Main implements Callable<Integer> {
     try {
       return Guice.createInjector(
           new ClusterdModule(b -> b.maxInFlight(maxInFlight).responseTimeout(timeout).connectTimeout(connectTimeout)
-              .reconcileEvery(reconcileEvery)),
+              .reconcileEvery(reconcileEvery), new HttpTransportFactory(serverConfig.addressPolicy())),
           new ClusterdHttpModule(serverConfig),
           binder -> {
             OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);

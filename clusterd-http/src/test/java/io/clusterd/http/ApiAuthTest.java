@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clusterd.core.Clusterd;
+import io.clusterd.core.testing.HandClock;
 import io.clusterd.core.transport.mem.MemTransportFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,6 +85,65 @@ class ApiAuthTest {
     assertEquals(201, browser.json("POST", "/api/clusters", "{\"name\":\"via cookie\"}").status());
     assertEquals(200, browser.delete("/api/session").status());
     assertEquals(401, browser.get("/api/instances").status());
+  }
+
+  /** Signs in with the admin token on a server whose sessions age on {@code clock}; returns the cookie. */
+  private static String signIn(ClusterdServer on) {
+    HttpResponse<String> r = new ApiClient(on.url()).raw(HttpRequest.newBuilder(URI.create(on.url() + "/api/session"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + ADMIN + "\"}")));
+    assertEquals(200, r.statusCode(), r.body());
+    String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+    return setCookie.substring(0, setCookie.indexOf(';'));
+  }
+
+  private ClusterdServer serverWithClock(HandClock clock) {
+    ServerConfig config = ServerConfig.loopback(0)
+        .withTokens(List.of(ServerConfig.Token.parse("ops:admin:" + ADMIN)))
+        .withSessionLifetimes(Duration.ofHours(1), Duration.ofHours(12));
+    return ClusterdServer.start(clusterd, config, clock, List.of());
+  }
+
+  @Test
+  void session_idleLongerThanIdleLifetime_expires() {
+    HandClock clock = new HandClock(Instant.parse("2026-01-05T08:00:00Z"));
+    try (ClusterdServer timed = serverWithClock(clock)) {
+      ApiClient browser = new ApiClient(timed.url()).cookie(signIn(timed));
+      clock.advance(Duration.ofMinutes(59));
+      assertEquals(200, browser.get("/api/instances").status(), "used within the hour");
+      clock.advance(Duration.ofMinutes(59));
+      assertEquals(200, browser.get("/api/instances").status(), "each use keeps it alive");
+      clock.advance(Duration.ofMinutes(60));
+      ApiClient.Answer a = browser.get("/api/instances");
+      assertEquals(401, a.status(), a.raw());
+      assertEquals("NEED_AUTHENTICATION", a.i18n());
+      assertTrue(a.raw().contains("expired"), a.raw());
+      assertEquals(401, browser.get("/api/instances").status(), "gone for good");
+      assertEquals(200, new ApiClient(timed.url()).cookie(signIn(timed)).get("/api/instances").status());
+    }
+  }
+
+  @Test
+  void session_olderThanMaxLifetime_expiresEvenWhenBusy() {
+    HandClock clock = new HandClock(Instant.parse("2026-01-05T08:00:00Z"));
+    try (ClusterdServer timed = serverWithClock(clock)) {
+      ApiClient browser = new ApiClient(timed.url()).cookie(signIn(timed));
+      for (int i = 0; i < 14; i++) { // 11 h 40 min in all, never idle for an hour
+        clock.advance(Duration.ofMinutes(50));
+        assertEquals(200, browser.get("/api/instances").status(), "at " + clock.instant());
+      }
+      clock.advance(Duration.ofMinutes(20)); // 12 h after sign-in
+      assertEquals(401, browser.get("/api/instances").status());
+    }
+  }
+
+  @Test
+  void bearerToken_isNotASession_neverExpires() {
+    HandClock clock = new HandClock(Instant.parse("2026-01-05T08:00:00Z"));
+    try (ClusterdServer timed = serverWithClock(clock)) {
+      clock.advance(Duration.ofDays(30));
+      assertEquals(200, new ApiClient(timed.url()).bearer(ADMIN).get("/api/instances").status());
+    }
   }
 
   @Test

@@ -73,6 +73,46 @@ class CommandLineTest {
   }
 
   @Test
+  void run_tokensSharingASecretWithDifferentRoles_exitsWithUsageCodeAndOneLine() throws Exception {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.err;
+    int code;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      // a daemon that starts instead would run until stopped
+      code = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Main.run(
+          "--data-dir", dir.resolve("data").toString(), "--port", "0",
+          "--token", "ro:read:shared-secret-1", "--token", "ops:admin:shared-secret-1"));
+    } finally {
+      System.setErr(old);
+    }
+    String out = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(2, code, out);
+    assertEquals(1, out.strip().lines().count(), out);
+    assertTrue(out.startsWith("clusterd: tokens 'ro' (read) and 'ops' (admin) have the same secret"), out);
+  }
+
+  @Test
+  void sessionAndKeepAliveOptions_parsedWithDefaults() {
+    Main defaults = parse();
+    assertEquals(Duration.ofHours(1), defaults.sessionIdle);
+    assertEquals(Duration.ofHours(12), defaults.sessionMax);
+    assertEquals(Duration.ofSeconds(20), defaults.keepAlive);
+    Main m = parse("--session-idle", "30m", "--session-max", "8h", "--keep-alive", "5s");
+    assertEquals(Duration.ofMinutes(30), m.sessionIdle);
+    assertEquals(Duration.ofHours(8), m.sessionMax);
+    assertEquals(Duration.ofSeconds(5), m.keepAlive);
+  }
+
+  @Test
+  void run_sessionIdleZero_exitsWithUsageCode() {
+    for (String[] bad : List.of(new String[] {"--session-idle", "0"}, new String[] {"--keep-alive", "500ms"})) {
+      assertEquals(2, org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+          () -> Main.run("--data-dir", dir.resolve("data").toString(), "--port", "0", bad[0], bad[1])));
+    }
+  }
+
+  @Test
   void tokens_malformed_areRefusedWithAReason() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ServerConfig.Token.parse("just-a-secret"));

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  *   <li>{@link RegistryStore}: default an in-memory store ({@code OptionalBinder.setBinding} to change it);
  *   <li>{@link Clock}: default the system UTC clock;
  *   <li>transports: the built-in {@code http}/{@code https} and {@code mem} factories, plus any added with
- *       {@link TransportBinder}.
+ *       {@link TransportBinder}; the http factory may be one configured by the caller (e.g. its
+ *       {@link io.clusterd.core.transport.http.AddressPolicy}).
  * </ul>
  * Other settings go through the builder callback.
  *
@@ -36,6 +37,7 @@ import java.util.function.Consumer;
  */
 public final class ClusterdModule extends AbstractModule {
   private final Consumer<Clusterd.Builder> settings;
+  private final HttpTransportFactory http;
 
   public ClusterdModule() {
     this(b -> { });
@@ -43,7 +45,13 @@ public final class ClusterdModule extends AbstractModule {
 
   /** A module whose Clusterd builder is further configured by {@code settings}. */
   public ClusterdModule(Consumer<Clusterd.Builder> settings) {
+    this(settings, new HttpTransportFactory());
+  }
+
+  /** A module whose Clusterd builder is further configured by {@code settings}, serving http(s) with {@code http}. */
+  public ClusterdModule(Consumer<Clusterd.Builder> settings, HttpTransportFactory http) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.http = Objects.requireNonNull(http, "http");
   }
 
   @Override
@@ -51,8 +59,11 @@ public final class ClusterdModule extends AbstractModule {
     OptionalBinder.newOptionalBinder(binder(), RegistryStore.class).setDefault().to(MemoryStore.class);
     OptionalBinder.newOptionalBinder(binder(), Clock.class).setDefault().toInstance(Clock.systemUTC());
     TransportBinder transports = TransportBinder.of(binder());
+    transports.add(http);
     for (TransportFactory f : builtInTransports()) {
-      transports.add(f);
+      if (!(f instanceof HttpTransportFactory)) {
+        transports.add(f);
+      }
     }
   }
 

@@ -18,7 +18,8 @@ import java.util.List;
  * Cluster writes fanned out to N = 1, 10, 100, 1000 instances served by one stand-in elektrad (each instance a
  * base path) with an instance-side delay of 0 or 20 ms, through the real HTTP transport and the SQLite store.
  * Compared in the same run with sequential dispatch (a bound of one request in flight) and with a write to a
- * single instance, after a {@linkplain #warmUp() warm-up}.
+ * single instance, after a {@linkplain #warmUp() warm-up}. A last row measures writes that each come after the
+ * hosts closed their idle connections (so every write opens its connections anew).
  */
 final class FanOutBenchmark {
   private FanOutBenchmark() { }
@@ -43,6 +44,16 @@ final class FanOutBenchmark {
       }
     }
     out.println("(vs seq: how many times faster than one-at-a-time dispatch; vs N=1: latency relative to one instance)");
+    out.println();
+    out.println("== fan-out after the hosts' idle timeout (1 s): every write reconnects to N instances ==");
+    out.printf("%6s %6s %10s %10s %12s %10s%n", "d(ms)", "N", "p50(ms)", "p99(ms)", "vs warm p50", "failed");
+    for (int n : new int[] {100, 1000}) {
+      Result warm = measure(n, 0, 256, 30);
+      IdleResult idle = measureAfterIdle(n, 256, 5, Duration.ofSeconds(1));
+      out.printf("%6d %6d %10.1f %10.1f %11.2fx %10d%n", 0, n, idle.latency.p50Millis(), idle.latency.p99Millis(),
+          idle.latency.p50Millis() / warm.latency.p50Millis(), idle.failed);
+    }
+    out.println("(failed: instance writes that did not succeed; each write waits 1.5 s after the one before)");
     out.println();
     out.println("== fan-out engine alone: same writes over the in-memory transport (delay applied asynchronously) ==");
     out.printf("%6s %6s %10s %10s %14s %12s%n", "d(ms)", "N", "p50(ms)", "p99(ms)", "writes/s", "vs seq p50");
@@ -102,6 +113,45 @@ final class FanOutBenchmark {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Result(s, (double) n * writes / seconds);
+  }
+
+  record IdleResult(Samples latency, long failed) { }
+
+  /**
+   * Writes to N instances whose server closes connections idle for {@code hostIdle}, each write waiting longer
+   * than that after the one before: the connections the client kept are closed, every write reconnects.
+   */
+  static IdleResult measureAfterIdle(int n, int maxInFlight, int writes, Duration hostIdle) throws Exception {
+    ElektradServer.Builder b = ElektradServer.builder().bindHost("127.0.0.1").port(0).idleTimeout(hostIdle);
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      b.mount("/i/" + i, new KeyDatabase());
+      members.add("i" + i);
+    }
+    ElektradServer server = b.start();
+    var dir = Files.createTempDirectory("clusterd-fanout-idle");
+    try (Clusterd clusterd = Clusterd.builder().store(SqliteStore.open(dir))
+        .discoverTransports(FanOutBenchmark.class.getClassLoader())
+        .maxInFlight(maxInFlight).reconcileEvery(Duration.ZERO).build()) {
+      for (int i = 0; i < n; i++) {
+        clusterd.registerInstance(InstanceSpec.of("i" + i, server.url("/i/" + i).toString()).withId("i" + i));
+      }
+      clusterd.createCluster(ClusterSpec.of("bench").withId("bench").withMembers(members));
+      KeyName key = KeyName.parse("user:/bench/value");
+      clusterd.pin("bench", key, "warm-up");
+      Samples s = new Samples();
+      long failed = 0;
+      for (int w = 0; w < writes; w++) {
+        Thread.sleep(hostIdle.toMillis() * 3 / 2);
+        long t = System.nanoTime();
+        FanOutResult r = clusterd.pin("bench", key, "v" + w);
+        s.add(System.nanoTime() - t);
+        failed += r.summary().failed();
+      }
+      return new IdleResult(s, failed);
+    } finally {
+      server.close();
+    }
   }
 
   static Result measure(int n, int delayMs, int maxInFlight, int writes) throws Exception {

@@ -6,7 +6,6 @@ import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -120,6 +119,13 @@ public final class ElektradServer implements AutoCloseable {
     });
     try {
       app.start(b.bindHost, b.port);
+      if (!b.idleTimeout.isZero()) {
+        for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+          if (c instanceof org.eclipse.jetty.server.AbstractConnector connector) {
+            connector.setIdleTimeout(b.idleTimeout.toMillis());
+          }
+        }
+      }
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       workers.shutdownNow();
@@ -239,14 +245,14 @@ public final class ElektradServer implements AutoCloseable {
       return;
     }
     String rest = raw.substring(mount.getKey().length());
-    Optional<String> decoded = percentDecode(rest.isEmpty() ? "/" : rest);
+    Optional<String> decoded = GoPaths.percentDecode(rest.isEmpty() ? "/" : rest);
     if (decoded.isEmpty()) {
       write(ctx, new Reply(400, Optional.of(Reply.TEXT), "400 Bad Request".getBytes(StandardCharsets.UTF_8),
           Optional.empty()), null);
       return;
     }
     String path = decoded.get();
-    String clean = cleanPath(path);
+    String clean = GoPaths.cleanPath(path);
     if (!clean.equals(path)) {
       write(ctx, Reply.cleanRedirect(mount.getKey() + clean + (rawQuery == null ? "" : "?" + rawQuery)), null);
       return;
@@ -294,7 +300,7 @@ public final class ElektradServer implements AutoCloseable {
       return;
     }
     byte[] body = ctx.bodyAsBytes();
-    Optional<String> preload = queryParam(rawQuery, "preload");
+    Optional<String> preload = GoPaths.queryParam(rawQuery, "preload");
     ElektradInstance instance = mount.getValue();
     Optional<String> cookie = Optional.ofNullable(ctx.cookie("session"));
     ElektradInstance.Opened opened = instance.session(cookie, sessionIds.get(), clock.millis());
@@ -406,79 +412,6 @@ public final class ElektradServer implements AutoCloseable {
     return root == null ? null : Map.entry("", root);
   }
 
-  /** Go's {@code url.PathUnescape}: strict {@code %XX}, '+' stays; empty on a bad escape. */
-  static Optional<String> percentDecode(String raw) {
-    if (raw.indexOf('%') < 0) {
-      return Optional.of(raw);
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
-    byte[] bytes = raw.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < bytes.length; i++) {
-      byte c = bytes[i];
-      if (c == '%') {
-        if (i + 2 >= bytes.length) {
-          return Optional.empty();
-        }
-        int hi = Character.digit(bytes[i + 1], 16);
-        int lo = Character.digit(bytes[i + 2], 16);
-        if (hi < 0 || lo < 0) {
-          return Optional.empty();
-        }
-        out.write(hi * 16 + lo);
-        i += 2;
-      } else {
-        out.write(c);
-      }
-    }
-    return Optional.of(out.toString(StandardCharsets.UTF_8));
-  }
-
-  /** gorilla/mux's {@code cleanPath}: Go's {@code path.Clean}, keeping a trailing slash. */
-  static String cleanPath(String p) {
-    if (p.isEmpty()) {
-      return "/";
-    }
-    if (p.charAt(0) != '/') {
-      p = "/" + p;
-    }
-    java.util.ArrayDeque<String> out = new java.util.ArrayDeque<>();
-    for (String segment : p.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".")) {
-        continue;
-      }
-      if (segment.equals("..")) {
-        out.pollLast();
-      } else {
-        out.addLast(segment);
-      }
-    }
-    String np = "/" + String.join("/", out);
-    if (p.endsWith("/") && !np.equals("/")) {
-      np += "/";
-    }
-    return np;
-  }
-
-  /** A query parameter as Go's {@code r.URL.Query()} sees it: present (maybe empty) or absent. */
-  static Optional<String> queryParam(String rawQuery, String name) {
-    if (rawQuery == null) {
-      return Optional.empty();
-    }
-    for (String pair : rawQuery.split("[&;]")) {
-      int eq = pair.indexOf('=');
-      String k = eq < 0 ? pair : pair.substring(0, eq);
-      if (k.equals(name)) {
-        String v = eq < 0 ? "" : pair.substring(eq + 1);
-        return Optional.of(java.net.URLDecoder.decode(v, StandardCharsets.UTF_8));
-      }
-    }
-    return Optional.empty();
-  }
-
-  /**
-   * Writes the {@code Content-Type} as Go does ({@code text/plain; charset=utf-8}, with a space), which the
-   * servlet layer would normalize away; applied to the core response just before its first bytes go out.
-   */
   private static final class GoContentType extends Handler.Wrapper {
     GoContentType(Handler handler) {
       super(handler);
@@ -516,7 +449,7 @@ public final class ElektradServer implements AutoCloseable {
       return "";
     }
     if (!b.startsWith("/") || b.contains("//") || b.contains("?") || b.contains("#") || b.contains(" ")
-        || !cleanPath(b).equals(b)) {
+        || !GoPaths.cleanPath(b).equals(b)) {
       throw new IllegalArgumentException("invalid base path '" + basePath + "': write it like /i/web-7");
     }
     return b;
@@ -556,6 +489,7 @@ public final class ElektradServer implements AutoCloseable {
     private boolean childrenQuirk = true;
     private Supplier<String> sessionIds = () -> UUID.randomUUID().toString();
     private Clock clock = Clock.systemUTC();
+    private Duration idleTimeout = Duration.ZERO;
 
     private Builder() {}
 
@@ -607,6 +541,18 @@ public final class ElektradServer implements AutoCloseable {
     /** The clock that ages sessions (they expire an hour after their last use). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * How long a kept-alive connection may stay idle before the server closes it, as a host's keep-alive
+     * timeout; default (zero) Jetty's own, 30 s.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("the idle timeout must not be negative, was " + timeout);
+      }
+      this.idleTimeout = timeout;
       return this;
     }
 

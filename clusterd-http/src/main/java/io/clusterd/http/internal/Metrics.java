@@ -2,6 +2,8 @@ package io.clusterd.http.internal;
 
 import io.clusterd.InstanceState;
 import io.clusterd.core.Clusterd;
+import io.clusterd.core.transport.http.HttpTransportFactory;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -23,6 +25,14 @@ public final class Metrics {
           .description("registered instances by synchronization status")
           .register(registry);
     }
+  }
+
+  /** Counts what {@code http} counts: requests resent at once because their kept-alive connection had closed. */
+  public void httpTransport(HttpTransportFactory http) {
+    FunctionCounter.builder("clusterd.transport.http.resent", http, HttpTransportFactory::resentRequests)
+        .description("requests to instances resent at once on a fresh connection because the connection they"
+            + " took closed before any byte of the answer (a kept-alive connection the host had closed)")
+        .register(registry);
   }
 
   public void request(String method, String route, int status, Duration took) {

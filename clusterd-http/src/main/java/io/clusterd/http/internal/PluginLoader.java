@@ -15,12 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.jar.JarEntry;
@@ -66,11 +64,6 @@ public final class PluginLoader {
       Objects.requireNonNull(jar, "jar");
       Objects.requireNonNull(factory, "factory");
       schemes = Set.copyOf(schemes);
-    }
-
-    /** For messages: {@code com.example.FileTransportFactory (file-transport.jar)}. */
-    public String describe() {
-      return factory.getClass().getName() + " (" + jar.getFileName() + ")";
     }
   }
 
@@ -137,47 +130,16 @@ public final class PluginLoader {
       report(err, name, "skipped: " + e.getMessage());
       return List.of();
     }
+    // the loader also sees the providers the daemon has itself (through the parent): only those this jar lists count
+    TransportRegistry found = new TransportRegistry();
+    List<String> problems = found.discover(loader, type -> declared.contains(type.getName()));
+    problems.forEach(problem -> report(err, name, problem));
     List<Plugin> plugins = new ArrayList<>();
-    // the stream also sees the providers the daemon has itself (through the parent): only those this jar lists count
-    Iterator<ServiceLoader.Provider<TransportFactory>> providers =
-        ServiceLoader.load(TransportFactory.class, loader).stream().iterator();
-    int failures = 0;
-    int skipped = 0;
-    while (true) {
-      ServiceLoader.Provider<TransportFactory> provider;
-      try {
-        if (!providers.hasNext()) {
-          break;
-        }
-        provider = providers.next();
-      } catch (ServiceConfigurationError | LinkageError e) {
-        // a listed class that is missing, is no factory or has no public no-argument constructor
-        report(err, name, "a provider was skipped: " + describe(e));
-        if (++failures > declared.size()) {
-          break; // never loop on an error the iterator cannot get past
-        }
-        continue;
-      }
-      String type = provider.type().getName();
-      if (!declared.contains(type)) {
-        continue;
-      }
-      try {
-        TransportFactory factory = provider.get();
-        Set<String> schemes = Set.copyOf(factory.schemes());
-        if (schemes.isEmpty()) {
-          report(err, name, "provider " + type + " was skipped: it serves no scheme");
-          skipped++;
-          continue;
-        }
-        plugins.add(new Plugin(jar, factory, schemes));
-      } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-        report(err, name, "provider " + type + " was skipped: " + describe(e));
-        skipped++;
-      }
+    for (TransportRegistry.Registration r : found.registrations()) {
+      plugins.add(new Plugin(jar, r.factory(), Set.copyOf(r.factory().schemes())));
     }
     if (plugins.isEmpty()) {
-      if (failures == 0 && skipped == 0) {
+      if (problems.isEmpty()) {
         report(err, name, "skipped: none of the factories it lists " + declared + " could be loaded");
       }
       try {
@@ -202,15 +164,6 @@ public final class PluginLoader {
       }
     }
     return names;
-  }
-
-  private static String describe(Throwable e) {
-    Throwable cause = e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : null;
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    if (e instanceof ServiceConfigurationError) {
-      message = message.replace(TransportFactory.class.getName() + ": ", "");
-    }
-    return cause == null ? message : message + ": " + cause;
   }
 
   private static void report(PrintStream err, String jar, String what) {

@@ -309,13 +309,13 @@ class ElektradServerTest {
 
   @Test
   void cleanPath_goSemantics() {
-    assertEquals("/kdb/tests/hello", ElektradServer.cleanPath("/kdb//tests/hello"));
-    assertEquals("/kdb/user:/", ElektradServer.cleanPath("/kdb/user:/"));
-    assertEquals("/x", ElektradServer.cleanPath("/kdb/../x"));
-    assertEquals("/kdb/a/", ElektradServer.cleanPath("/kdb/./a/"));
-    assertEquals("/", ElektradServer.cleanPath("/.."));
-    assertFalse(ElektradServer.queryParam("a=1", "preload").isPresent());
-    assertEquals(Optional.of(""), ElektradServer.queryParam("preload=", "preload"));
+    assertEquals("/kdb/tests/hello", GoPaths.cleanPath("/kdb//tests/hello"));
+    assertEquals("/kdb/user:/", GoPaths.cleanPath("/kdb/user:/"));
+    assertEquals("/x", GoPaths.cleanPath("/kdb/../x"));
+    assertEquals("/kdb/a/", GoPaths.cleanPath("/kdb/./a/"));
+    assertEquals("/", GoPaths.cleanPath("/.."));
+    assertFalse(GoPaths.queryParam("a=1", "preload").isPresent());
+    assertEquals(Optional.of(""), GoPaths.queryParam("preload=", "preload"));
   }
 
   private static HttpResponse<byte[]> send(String method, String url, String body) throws Exception {

@@ -470,6 +470,102 @@ class HttpTransportTest {
     assertEquals(1, server.requestsReceived(), "only the first version() was sent");
   }
 
+  // --- addresses the transport refuses, and redirects ---
+
+  @Test
+  void request_hostIsLinkLocalLiteral_forbiddenWithoutConnecting() {
+    for (String host : List.of("http://[fe80::1]:33333", "http://[FE80:0:0:0:0:0:0:1]:33333",
+        "http://[fe80::1%25lo]:33333")) {
+      Transport t = transport(host, Duration.ofSeconds(2));
+      for (CompletableFuture<?> f : List.of(t.version(), t.set(k("user:/a"), "v"), t.lookup(k("user:/a"), 0))) {
+        ClusterdException e = failure(f);
+        assertEquals(ErrorCode.FORBIDDEN, e.code(), e.getMessage());
+        assertEquals("FORBIDDEN", e.code().token());
+        assertTrue(e.getMessage().contains("link-local"), e.getMessage());
+        assertEquals(null, e.details().get(Transport.NOT_SENT), "a refusal is final: not kept to be resent");
+      }
+    }
+  }
+
+  @Test
+  void request_factoryWithAnyPolicy_connectsToLinkLocal() {
+    HttpTransportFactory any = new HttpTransportFactory(io.clusterd.core.transport.http.AddressPolicy.any());
+    try {
+      Transport t = any.create(new TransportConfig("web-7", Endpoint.parse("http://[fe80::1]:33333"),
+          Duration.ofSeconds(2), Duration.ofSeconds(2), Map.of()));
+      // tried, and failed in the kernel: an address without a zone is not routable
+      assertEquals(ErrorCode.INSTANCE_UNREACHABLE, failure(t.version()).code());
+    } finally {
+      any.close();
+    }
+  }
+
+  @Test
+  void redirect_isNotFollowed() throws Exception {
+    List<String> elsewhere = new CopyOnWriteArrayList<>();
+    HttpServer target = rawHttp(exchange -> {
+      elsewhere.add(exchange.getRequestURI().toString());
+      respond(exchange, 200, "{\"api\":1,\"elektra\":{\"version\":\"0.11.0\",\"major\":0,\"minor\":11,"
+          + "\"micro\":0}}");
+    });
+    HttpServer redirecting = rawHttp(exchange -> {
+      exchange.getResponseHeaders().add("Location", "http://127.0.0.1:" + target.getAddress().getPort() + "/version");
+      respond(exchange, 302, "");
+    });
+    Transport t = transport("http://127.0.0.1:" + redirecting.getAddress().getPort(), Duration.ofSeconds(2));
+    ClusterdException e = failure(t.version());
+    assertEquals(ErrorCode.INSTANCE_BAD_ANSWER, e.code(), e.getMessage());
+    assertEquals(302, e.details().get("status"));
+    assertEquals(List.of(), elsewhere, "the redirect was not followed");
+  }
+
+  // --- kept-alive connections the host closed while idle ---
+
+  @Test
+  void set_afterHostClosedIdleConnection_resentAtOnceAndApplied() throws Exception {
+    IdleClosingProxy proxy = new IdleClosingProxy(server.port(), Duration.ofSeconds(1));
+    closeAfter.add(proxy);
+    Transport t = transport("http://127.0.0.1:" + proxy.port(), Duration.ofSeconds(5));
+    await(t.set(k("user:/a"), "1"));
+    Thread.sleep(2000);
+    await(t.set(k("user:/a"), "2"));
+    assertEquals(1, proxy.dropped(), "the write went out on the connection the host had closed");
+    assertEquals("2", db.lookup(k("user:/a"), 0).value());
+    assertEquals(1, factory.resentRequests());
+    assertEquals(2, proxy.connections(), "the resend opened a fresh connection");
+  }
+
+  @Test
+  void lookup_afterHostClosedIdleConnection_resentAtOnce() throws Exception {
+    db.set(k("user:/a"), "1");
+    IdleClosingProxy proxy = new IdleClosingProxy(server.port(), Duration.ofSeconds(1));
+    closeAfter.add(proxy);
+    Transport t = transport("http://127.0.0.1:" + proxy.port(), Duration.ofSeconds(5));
+    await(t.version());
+    Thread.sleep(2000);
+    assertEquals("1", await(t.lookup(k("user:/a"), 0)).value());
+    assertEquals(1, proxy.dropped());
+  }
+
+  @Test
+  void move_afterHostClosedIdleConnection_notResent() throws Exception {
+    db.set(k("user:/from"), "1");
+    IdleClosingProxy proxy = new IdleClosingProxy(server.port(), Duration.ofSeconds(1));
+    closeAfter.add(proxy);
+    Transport t = transport("http://127.0.0.1:" + proxy.port(), Duration.ofSeconds(5));
+    await(t.version());
+    Thread.sleep(2000);
+    long before = server.requestsReceived();
+    ClusterdException e = failure(t.move(k("user:/from"), k("user:/to")));
+    assertEquals(ErrorCode.INSTANCE_UNREACHABLE, e.code(), e.getMessage());
+    assertTrue(e.getMessage().contains("closed the connection before answering"), e.getMessage());
+    assertEquals(true, e.details().get("closedBeforeAnswer"));
+    assertEquals(null, e.details().get(Transport.NOT_SENT), "it may have been applied");
+    assertEquals(before, server.requestsReceived(), "sent once, and lost");
+    assertEquals(0, factory.resentRequests());
+    assertTrue(db.lookup(k("user:/from"), 0).exists());
+  }
+
   // --- raw servers ---
 
   private HttpServer rawHttp(Consumer<com.sun.net.httpserver.HttpExchange> handler) throws IOException {

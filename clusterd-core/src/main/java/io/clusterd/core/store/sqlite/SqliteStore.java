@@ -97,12 +97,10 @@ public final class SqliteStore implements RegistryStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
   private static final int BUSY_TIMEOUT_MILLIS = 10_000;
   private static final int CACHE_KIB = 16 * 1024;
-  private static final int LOAD_CHUNK = 4096;
-  private static final int NODE_FIELDS = 9;
-  private static final String KIND_CLUSTER = "cluster";
-  private static final String KIND_INSTANCE = "instance";
+  static final String KIND_CLUSTER = "cluster";
+  static final String KIND_INSTANCE = "instance";
 
-  private static final String NODE_COLUMNS =
+  static final String NODE_COLUMNS =
       "id, kind, name, description, labels, endpoint, transport, visibility, parent";
   private static final String HISTORY_COLUMNS =
       "seq, time, actor, node, operation, key_name, old_value, new_value, outcome";
@@ -229,7 +227,7 @@ public final class SqliteStore implements RegistryStore {
       ensureOpen();
       reader.setAutoCommit(false);
       try {
-        StoreSnapshot snapshot = new StoreSnapshot(loadNodes(), loadPins(), loadPending());
+        StoreSnapshot snapshot = new SnapshotReader(reader, file).read();
         reader.commit();
         return snapshot;
       } finally {
@@ -539,143 +537,6 @@ public final class SqliteStore implements RegistryStore {
     StoreChecks.check(changes, file.toString());
   }
 
-  // ---------------------------------------------------------------- loading
-
-  /**
-   * Reads the nodes in {@code ord} order. Reading rows through the driver and building the records (endpoint
-   * parsing, label JSON, id checks) cost about the same, so with a second core they overlap: this thread reads raw
-   * rows in chunks that a helper thread builds; once all rows are read, this thread builds the chunks the helper
-   * has not started yet, from the last one backwards, so both finish together.
-   */
-  private List<NodeRecord> loadNodes() throws SQLException {
-    ExecutorService helper = Runtime.getRuntime().availableProcessors() > 1
-        ? Executors.newSingleThreadExecutor(task -> {
-          Thread thread = new Thread(task, "clusterd-store-load");
-          thread.setDaemon(true);
-          return thread;
-        })
-        : null;
-    try {
-      List<FutureTask<List<NodeRecord>>> chunks = new ArrayList<>();
-      try (Statement statement = reader.createStatement();
-           ResultSet rows = statement.executeQuery("SELECT " + NODE_COLUMNS + " FROM nodes ORDER BY ord")) {
-        String[] raw = new String[LOAD_CHUNK * NODE_FIELDS];
-        int count = 0;
-        while (rows.next()) {
-          int base = count * NODE_FIELDS;
-          for (int column = 0; column < NODE_FIELDS; column++) {
-            raw[base + column] = rows.getString(column + 1);
-          }
-          if (++count == LOAD_CHUNK) {
-            chunks.add(chunk(raw, count, helper));
-            raw = new String[LOAD_CHUNK * NODE_FIELDS];
-            count = 0;
-          }
-        }
-        chunks.add(chunk(raw, count, null));
-      }
-      for (int i = chunks.size() - 1; i >= 0; i--) {
-        chunks.get(i).run(); // does nothing when the helper already ran or runs it
-      }
-      List<NodeRecord> nodes = new ArrayList<>(chunks.size() * LOAD_CHUNK);
-      for (FutureTask<List<NodeRecord>> chunk : chunks) {
-        nodes.addAll(join(chunk));
-      }
-      return nodes;
-    } finally {
-      if (helper != null) {
-        helper.shutdownNow();
-      }
-    }
-  }
-
-  private FutureTask<List<NodeRecord>> chunk(String[] raw, int count, ExecutorService helper) {
-    FutureTask<List<NodeRecord>> task = new FutureTask<>(() -> buildNodes(raw, count));
-    if (helper != null) {
-      helper.execute(task);
-    }
-    return task;
-  }
-
-  private List<NodeRecord> buildNodes(String[] raw, int count) {
-    List<NodeRecord> nodes = new ArrayList<>(count);
-    for (int row = 0; row < count; row++) {
-      int base = row * NODE_FIELDS;
-      String id = raw[base];
-      try {
-        nodes.add(new NodeRecord(node(raw, base), Optional.ofNullable(raw[base + 8])));
-      } catch (RuntimeException e) {
-        throw failure(file, "the store file " + file + " holds an invalid node '" + id + "': " + e.getMessage(), e);
-      }
-    }
-    return nodes;
-  }
-
-  private static Node node(String[] raw, int base) {
-    String id = raw[base];
-    String kind = raw[base + 1];
-    Map<String, String> labels = JsonColumns.readMap(raw[base + 4]);
-    return switch (kind) {
-      case KIND_CLUSTER -> new Cluster(id, raw[base + 2], raw[base + 3], labels, List.of());
-      case KIND_INSTANCE -> new Instance(id, raw[base + 2], raw[base + 3], labels, Endpoint.parse(raw[base + 5]),
-          raw[base + 6], raw[base + 7]);
-      default -> throw new IllegalArgumentException("unknown node kind '" + kind + "'");
-    };
-  }
-
-  private List<NodeRecord> join(Future<List<NodeRecord>> chunk) {
-    try {
-      return chunk.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof ClusterdException ce) {
-        throw ce;
-      }
-      throw failure(file, "cannot read the nodes from the store file " + file + ": " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw failure(file, "interrupted while reading the nodes from the store file " + file, e);
-    }
-  }
-
-  private List<PinRecord> loadPins() throws SQLException {
-    List<PinRecord> pins = new ArrayList<>();
-    try (Statement statement = reader.createStatement();
-         ResultSet rows = statement.executeQuery("SELECT cluster, key_name, value, meta FROM pins ORDER BY ord")) {
-      while (rows.next()) {
-        String cluster = rows.getString(1);
-        String key = rows.getString(2);
-        try {
-          pins.add(new PinRecord(cluster, new Pin(KeyName.parse(key), rows.getString(3),
-              JsonColumns.readMap(rows.getString(4)))));
-        } catch (RuntimeException e) {
-          throw failure(file, "the store file " + file + " holds an invalid pin " + key + " of node '" + cluster
-              + "': " + e.getMessage(), e);
-        }
-      }
-    }
-    return pins;
-  }
-
-  private List<PendingDelivery> loadPending() throws SQLException {
-    List<PendingDelivery> pending = new ArrayList<>();
-    try (Statement statement = reader.createStatement();
-         ResultSet rows = statement.executeQuery(
-             "SELECT instance, seq, operation, since, reason FROM pending ORDER BY ord")) {
-      while (rows.next()) {
-        String instance = rows.getString(1);
-        long seq = rows.getLong(2);
-        try {
-          pending.add(new PendingDelivery(instance, seq, JsonColumns.readOperation(rows.getString(3)),
-              Instant.ofEpochMilli(rows.getLong(4)), rows.getString(5)));
-        } catch (RuntimeException e) {
-          throw failure(file, "the store file " + file + " holds an invalid pending delivery " + seq + " of node '"
-              + instance + "': " + e.getMessage(), e);
-        }
-      }
-    }
-    return pending;
-  }
-
   // ---------------------------------------------------------------- helpers
 
   private void ensureOpen() {
@@ -684,7 +545,7 @@ public final class SqliteStore implements RegistryStore {
     }
   }
 
-  private static ClusterdException failure(Path file, String message, Throwable cause) {
+  static ClusterdException failure(Path file, String message, Throwable cause) {
     return new ClusterdException(ErrorCode.STORE_FAILURE, message, Map.of("file", file.toString()), cause);
   }
 

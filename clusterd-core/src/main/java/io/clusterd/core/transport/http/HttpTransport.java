@@ -6,23 +6,15 @@ import io.clusterd.ErrorCode;
 import io.clusterd.InstanceVersion;
 import io.clusterd.KeyName;
 import io.clusterd.LookupResult;
-import io.clusterd.Namespace;
 import io.clusterd.core.transport.http.ElektradJson.BadAnswer;
 import io.clusterd.spi.Transport;
 import io.clusterd.spi.TransportConfig;
-import java.io.EOFException;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.ProtocolException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,10 +28,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -71,22 +61,32 @@ import java.util.regex.PatternSyntaxException;
  */
 final class HttpTransport implements Transport {
   private static final int MAX_PRELOAD = 9;
-  private static final int EXCERPT = 200;
   private static final Pattern RE2_NAMED_GROUP = Pattern.compile("\\(\\?P<");
   private static final Pattern SESSION_COOKIE = Pattern.compile("(?:^|;)\\s*session=([^;\\s]*)");
+  /** The details key, set to {@code true}, of a failure whose connection closed before any answer byte. */
+  static final String CLOSED_BEFORE_ANSWER = "closedBeforeAnswer";
+  private static final boolean RESEND = true;
+  private static final boolean ONCE = false;
 
   private final HttpClient client;
   private final TransportConfig config;
   private final Endpoint endpoint;
   private final AtomicReference<String> session = new AtomicReference<>(UUID.randomUUID().toString());
   private final Supplier<Boolean> factoryClosed;
+  private final AddressPolicy policy;
+  private final LongAdder resends;
+  private final ExchangeFailures failures;
   private volatile boolean closed;
 
-  HttpTransport(HttpClient client, TransportConfig config, Supplier<Boolean> factoryClosed) {
+  HttpTransport(HttpClient client, TransportConfig config, Supplier<Boolean> factoryClosed, AddressPolicy policy,
+      LongAdder resends) {
     this.client = Objects.requireNonNull(client, "client");
     this.config = Objects.requireNonNull(config, "config");
     this.endpoint = config.endpoint();
     this.factoryClosed = factoryClosed;
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.resends = Objects.requireNonNull(resends, "resends");
+    this.failures = new ExchangeFailures(config);
   }
 
   /** The session id sent with every request, for tests. */
@@ -98,7 +98,7 @@ final class HttpTransport implements Transport {
 
   @Override
   public CompletableFuture<InstanceVersion> version() {
-    return relay(() -> exchange("GET", "/version", null, "GET /version")
+    return relay(() -> exchange("GET", "/version", null, "GET /version", RESEND)
         .thenApply(a -> json(a, ElektradJson::version)));
   }
 
@@ -118,7 +118,7 @@ final class HttpTransport implements Transport {
     Objects.requireNonNull(value, "value");
     return relay(() -> {
       String path = writablePath("/kdb", key);
-      return put(path, key, value);
+      return put(path, key, value, RESEND);
     });
   }
 
@@ -134,7 +134,8 @@ final class HttpTransport implements Transport {
         for (KeyName k : names) {
           paths.add(writablePath("/kdb", k));
         }
-        return sequentially(paths, p -> exchange("DELETE", p, null, "DELETE " + decode(p)).thenApply(this::ok));
+        return sequentially(paths,
+            p -> exchange("DELETE", p, null, "DELETE " + decode(p), RESEND).thenApply(this::ok));
       });
     });
   }
@@ -150,8 +151,9 @@ final class HttpTransport implements Transport {
       if (from.equals(to)) {
         return CompletableFuture.completedFuture(null);
       }
-      return exchange("POST", path, ElektradJson.string(to.toString()), "POST /kdbMv/" + from + " to " + to)
-          .thenApply(this::ok);
+      // a move is never sent twice: a second kdbMv of an applied one would fail or move what is there now
+      return exchange("POST", path, ElektradJson.string(to.toString()), "POST /kdbMv/" + from + " to " + to,
+          ONCE).thenApply(this::ok);
     });
   }
 
@@ -189,9 +191,9 @@ final class HttpTransport implements Transport {
     Objects.requireNonNull(value, "value");
     return relay(() -> {
       String path = writablePath("/kdbMeta", key);
-      String name = canonicalMetaName(metaName);
-      return exchange("POST", path, ElektradJson.keyValue(name, value), "POST /kdbMeta/" + key + " " + name)
-          .thenApply(this::ok);
+      String name = KeyName.requireMetaName(metaName);
+      return exchange("POST", path, ElektradJson.keyValue(name, value), "POST /kdbMeta/" + key + " " + name,
+          RESEND).thenApply(this::ok);
     });
   }
 
@@ -201,8 +203,8 @@ final class HttpTransport implements Transport {
     Objects.requireNonNull(metaName, "metaName");
     return relay(() -> {
       String path = writablePath("/kdbMeta", key);
-      String name = canonicalMetaName(metaName);
-      return exchange("DELETE", path, ElektradJson.key(name), "DELETE /kdbMeta/" + key + " " + name)
+      String name = KeyName.requireMetaName(metaName);
+      return exchange("DELETE", path, ElektradJson.key(name), "DELETE /kdbMeta/" + key + " " + name, RESEND)
           .thenApply(a -> {
             // elektrad answers 404 (empty) when the key does not exist: then the entry is absent too
             if (a.status() == 404 && a.body().length == 0) {
@@ -226,7 +228,8 @@ final class HttpTransport implements Transport {
       String path = ElektradPaths.forText("/kdbFind", ElektradPaths.slashSafeRegex(regex)).orElseThrow(
           () -> ClusterdException.of(ErrorCode.INVALID_BODY, "elektrad cannot receive the regular expression '"
               + regex + "' in its URL path", Map.of("regex", regex)));
-      return exchange("GET", path, null, "GET /kdbFind/" + regex).thenApply(a -> json(a, ElektradJson::strings));
+      return exchange("GET", path, null, "GET /kdbFind/" + regex, RESEND)
+          .thenApply(a -> json(a, ElektradJson::strings));
     });
   }
 
@@ -242,14 +245,14 @@ final class HttpTransport implements Transport {
 
   // --- composed operations ---
 
-  private CompletableFuture<Void> put(String path, KeyName key, String value) {
-    return exchange("PUT", path, ElektradJson.string(value), "PUT " + key).thenApply(this::ok);
+  private CompletableFuture<Void> put(String path, KeyName key, String value, boolean resend) {
+    return exchange("PUT", path, ElektradJson.string(value), "PUT " + key, resend).thenApply(this::ok);
   }
 
   /** One lookup as elektrad answers it, without repairing its children. */
   private CompletableFuture<LookupResult> fetch(KeyName key, int preload) {
     String path = readablePath("/kdb", key) + "?preload=" + preload;
-    return exchange("GET", path, null, "GET " + key).thenApply(a -> json(a, ElektradJson::lookup));
+    return exchange("GET", path, null, "GET " + key, RESEND).thenApply(a -> json(a, ElektradJson::lookup));
   }
 
   /**
@@ -329,31 +332,41 @@ final class HttpTransport implements Transport {
     String kdb = writablePath("/kdb", target);
     String meta = writablePath("/kdbMeta", target);
     List<Supplier<CompletableFuture<Void>>> steps = new ArrayList<>();
-    steps.add(() -> put(kdb, target, source.value()));
+    // the writes of a copy are sent once each, as the copy itself is (see Transport.NOT_SENT)
+    steps.add(() -> put(kdb, target, source.value(), ONCE));
     Map<String, String> old = existing.map(LookupResult::meta).orElse(Map.of());
     for (String name : new TreeMap<>(old).keySet()) {
       if (!source.meta().containsKey(name)) {
-        steps.add(() -> exchange("DELETE", meta, ElektradJson.key(name), "DELETE /kdbMeta/" + target + " " + name)
-            .thenApply(a -> a.status() == 404 && a.body().length == 0 ? null : ok(a)));
+        steps.add(() -> exchange("DELETE", meta, ElektradJson.key(name), "DELETE /kdbMeta/" + target + " " + name,
+            ONCE).thenApply(a -> a.status() == 404 && a.body().length == 0 ? null : ok(a)));
       }
     }
     if (!source.meta().isEmpty() && !source.meta().equals(old)) {
       String bulk = writablePath("/kdbMetaBulk", target);
       steps.add(() -> exchange("POST", bulk, ElektradJson.metaBulk(new TreeMap<>(source.meta())),
-          "POST /kdbMetaBulk/" + target).thenApply(this::ok));
+          "POST /kdbMetaBulk/" + target, ONCE).thenApply(this::ok));
     }
     return sequentially(steps, Supplier::get);
   }
 
   // --- requests and answers ---
 
-  /** One request and its answer; fails with the mapped {@link ClusterdException} when no answer came. */
-  private CompletableFuture<Answer> exchange(String method, String rawPath, String jsonBody, String what) {
+  /**
+   * One request and its answer; fails with the mapped {@link ClusterdException} when no answer came. With
+   * {@code resend} ({@link #RESEND}) a request whose connection closed before any byte of the answer arrived is
+   * sent once more at once: a kept-alive connection the host had already closed while idle looks like that.
+   */
+  private CompletableFuture<Answer> exchange(String method, String rawPath, String jsonBody, String what,
+      boolean resend) {
     if (closed || factoryClosed.get()) {
-      Map<String, Object> details = details();
+      Map<String, Object> details = failures.details();
       details.put(NOT_SENT, true);
       return CompletableFuture.failedFuture(ClusterdException.of(ErrorCode.INSTANCE_UNREACHABLE,
           "the http transport to " + endpoint + " is closed", details));
+    }
+    ClusterdException refused = refusedAddress(what);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
     }
     URI uri = endpoint.resolve(rawPath);
     HttpRequest.Builder b = HttpRequest.newBuilder(uri)
@@ -369,19 +382,55 @@ final class HttpTransport implements Transport {
     } else {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
+    return send(b.build(), what, resend);
+  }
+
+  private CompletableFuture<Answer> send(HttpRequest request, String what, boolean resend) {
     CompletableFuture<HttpResponse<byte[]>> sent;
     try {
-      sent = client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      sent = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(failure(e, what));
+      return CompletableFuture.failedFuture(failures.exchange(e, what));
     }
     return sent.handle((response, error) -> {
-      if (error != null) {
-        throw failure(unwrap(error), what);
+      if (error == null) {
+        adoptSession(response);
+        return CompletableFuture.completedFuture(
+            new Answer(response.statusCode(), response.body() == null ? new byte[0] : response.body(), what));
       }
-      adoptSession(response);
-      return new Answer(response.statusCode(), response.body() == null ? new byte[0] : response.body(), what);
-    });
+      Throwable t = ClusterdException.unwrap(error);
+      if (resend && ExchangeFailures.closedBeforeAnswer(t)) {
+        // the client closed that connection: the resend takes another one (a new one once the stale are gone)
+        resends.increment();
+        return send(request, what, ONCE);
+      }
+      return CompletableFuture.<Answer>failedFuture(failures.exchange(t, what));
+    }).thenCompose(Function.identity());
+  }
+
+  /**
+   * The refusal of the {@link AddressPolicy} for the endpoint's host and what it resolves to now, or null. The
+   * client resolves a host when it opens a connection, from the same JVM cache this lookup fills.
+   */
+  private ClusterdException refusedAddress(String what) {
+    if (!policy.resolves()) {
+      return null;
+    }
+    String host = endpoint.host();
+    List<InetAddress> addresses;
+    try {
+      addresses = MetadataAddresses.addresses(host);
+    } catch (UnknownHostException | SecurityException e) {
+      addresses = List.of(); // the client fails the same way: INSTANCE_UNREACHABLE
+    }
+    Optional<String> why = policy.refusal(host, addresses);
+    if (why.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> details = failures.details();
+    details.put("reason", why.get());
+    return ClusterdException.of(ErrorCode.FORBIDDEN, "refused to send " + what + " to " + endpoint + ": "
+        + why.get() + "; the daemon does not connect to link-local or cloud metadata addresses", details);
   }
 
   private void adoptSession(HttpResponse<?> response) {
@@ -398,91 +447,18 @@ final class HttpTransport implements Transport {
     if (a.status() >= 200 && a.status() < 300) {
       return null;
     }
-    throw unexpected(a);
+    throw failures.unexpected(a);
   }
 
   private <T> T json(Answer a, JsonReader<T> reader) {
     if (a.status() != 200) {
-      throw unexpected(a);
+      throw failures.unexpected(a);
     }
     try {
       return reader.read(a.body());
     } catch (BadAnswer e) {
-      throw badAnswer(a, e.getMessage());
+      throw failures.badAnswer(a, e.getMessage());
     }
-  }
-
-  private ClusterdException unexpected(Answer a) {
-    if (a.status() < 400 || a.status() > 599) {
-      return badAnswer(a, "unexpected status " + a.status());
-    }
-    String message = ElektradJson.error(a.body())
-        .orElseGet(() -> a.body().length == 0
-            ? "elektrad answered " + a.status() + " with an empty body"
-            : excerpt(a.body()));
-    Map<String, Object> details = details();
-    details.put("status", a.status());
-    if (a.body().length > 0) {
-      details.put("body", excerpt(a.body()));
-    }
-    return ClusterdException.of(ErrorCode.INSTANCE_ERROR,
-        "elektrad at " + endpoint + " refused " + a.what() + " with " + a.status() + ": " + message, details);
-  }
-
-  private ClusterdException badAnswer(Answer a, String problem) {
-    Map<String, Object> details = details();
-    details.put("status", a.status());
-    details.put("body", excerpt(a.body()));
-    return ClusterdException.of(ErrorCode.INSTANCE_BAD_ANSWER, "the answer of " + endpoint + " to " + a.what()
-        + " is not what elektrad answers: " + problem, details);
-  }
-
-  /** Maps a failed exchange (no answer) to a {@link ClusterdException}. */
-  private ClusterdException failure(Throwable e, String what) {
-    if (e instanceof ClusterdException ce) {
-      return ce;
-    }
-    Map<String, Object> details = details();
-    if (e instanceof HttpConnectTimeoutException) {
-      details.put("timeoutMs", config.connectTimeout().toMillis());
-      details.put(NOT_SENT, true);
-      return new ClusterdException(ErrorCode.INSTANCE_TIMEOUT, "could not connect to " + endpoint + " within "
-          + config.connectTimeout().toMillis() + " ms (" + what + ")", details, e);
-    }
-    if (e instanceof HttpTimeoutException) {
-      details.put("timeoutMs", config.responseTimeout().toMillis());
-      return new ClusterdException(ErrorCode.INSTANCE_TIMEOUT, endpoint + " did not answer " + what + " within "
-          + config.responseTimeout().toMillis() + " ms", details, e);
-    }
-    if (causedBy(e, ConnectException.class) || causedBy(e, NoRouteToHostException.class)
-        || causedBy(e, UnknownHostException.class) || causedBy(e, UnresolvedAddressException.class)) {
-      details.put(NOT_SENT, true);
-      return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, "cannot connect to " + endpoint + " ("
-          + describe(e) + ")", details, e);
-    }
-    if (causedBy(e, ProtocolException.class) || causedBy(e, EOFException.class)
-        || String.valueOf(e.getMessage()).contains("received no bytes")) {
-      return new ClusterdException(ErrorCode.INSTANCE_BAD_ANSWER, endpoint + " did not give an HTTP answer to "
-          + what + " (" + describe(e) + ")", details, e);
-    }
-    if (e instanceof IOException) {
-      return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, "lost the connection to " + endpoint
-          + " during " + what + " (" + describe(e) + ")", details, e);
-    }
-    if (e instanceof RejectedExecutionException) {
-      details.put(NOT_SENT, true);
-      return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, "the http transport to " + endpoint
-          + " is closed", details, e);
-    }
-    return new ClusterdException(ErrorCode.INTERNAL_ERROR, "the request " + what + " to " + endpoint
-        + " failed: " + describe(e), details, e);
-  }
-
-  private Map<String, Object> details() {
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("host", endpoint.toString());
-    d.put("instance", config.instanceId());
-    return d;
   }
 
   // --- names ---
@@ -511,21 +487,9 @@ final class HttpTransport implements Transport {
   }
 
   private void requireWritable(KeyName key) {
-    Namespace ns = key.namespace();
-    if (ns.isWritable()) {
-      return;
+    if (!key.namespace().isWritable()) {
+      throw ClusterdException.notWritable(key, Map.of("host", endpoint.toString()));
     }
-    String why = switch (ns) {
-      case CASCADING -> "'" + key + "' is a cascading key name, which elektrad cannot address: write it in a"
-          + " namespace";
-      case PROC -> "keys in proc:/ live in one process and a write there crashes elektrad 0.11.0 ('" + key + "')";
-      case DEFAULT -> "keys in default:/ are not persisted by elektrad ('" + key + "')";
-      default -> "keys in " + ns.prefix() + "/ cannot be written ('" + key + "')";
-    };
-    throw ClusterdException.of(ErrorCode.NAMESPACE_NOT_WRITABLE,
-        why + "; the writable namespaces are user:/, system:/, dir:/ and spec:/",
-        Map.of("key", key.toString(), "namespace", ns.name().toLowerCase(java.util.Locale.ROOT),
-            "host", endpoint.toString()));
   }
 
   private ClusterdException unaddressable(KeyName key) {
@@ -541,20 +505,13 @@ final class HttpTransport implements Transport {
     }
   }
 
-  /** Canonicalizes a metadata name as the key name {@code meta:/<name>} (as the mem transport does). */
-  private static String canonicalMetaName(String name) {
-    return KeyName.canonicalMetaName(name).orElseThrow(() -> ClusterdException.of(ErrorCode.INVALID_BODY,
-        "invalid metadata name '" + name + "': give a name such as 'check/type'", Map.of("meta", name)));
-  }
-
-
   /** The names of {@code r.ls()}, each checked to be at or below {@code key}. */
   private List<KeyName> namesAtOrBelow(LookupResult r, KeyName key) {
     List<KeyName> names = new ArrayList<>(r.ls().size());
     for (String s : r.ls()) {
       KeyName k = KeyName.tryParse(s).orElse(null);
       if (k == null || (!key.isCascading() && !k.isBelowOrSame(key))) {
-        Map<String, Object> details = details();
+        Map<String, Object> details = failures.details();
         details.put("key", key.toString());
         details.put("listed", s);
         throw ClusterdException.of(ErrorCode.INSTANCE_BAD_ANSWER, "the answer of " + endpoint + " to a lookup of '"
@@ -591,12 +548,12 @@ final class HttpTransport implements Transport {
     try {
       inner = body.get();
     } catch (RuntimeException e) {
-      result.completeExceptionally(asClusterd(e));
+      result.completeExceptionally(failures.of(e));
       return result;
     }
     inner.whenComplete((value, error) -> {
       if (error != null) {
-        result.completeExceptionally(asClusterd(unwrap(error)));
+        result.completeExceptionally(failures.of(ClusterdException.unwrap(error)));
       } else {
         result.complete(value);
       }
@@ -604,48 +561,12 @@ final class HttpTransport implements Transport {
     return result;
   }
 
-  private ClusterdException asClusterd(Throwable e) {
-    if (e instanceof ClusterdException ce) {
-      return ce;
-    }
-    return new ClusterdException(ErrorCode.INTERNAL_ERROR, "the http transport to " + endpoint + " failed: "
-        + describe(e), details(), e);
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String describe(Throwable e) {
-    String m = e.getMessage();
-    return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
-  }
-
   private static String decode(String rawPath) {
     return java.net.URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
-  static String excerpt(byte[] body) {
-    String s = new String(body, 0, Math.min(body.length, EXCERPT * 4), StandardCharsets.UTF_8)
-        .replaceAll("\\s+", " ").strip();
-    return s.length() > EXCERPT ? s.substring(0, EXCERPT) + "..." : s;
-  }
-
   /** One answer: status, body and what was asked (for messages). */
-  private record Answer(int status, byte[] body, String what) {}
+  record Answer(int status, byte[] body, String what) {}
 
   @FunctionalInterface
   private interface JsonReader<T> {

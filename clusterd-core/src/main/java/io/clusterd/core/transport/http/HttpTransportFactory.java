@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +33,25 @@ import org.slf4j.LoggerFactory;
  * connections, no redirects, no cookie jar). Each transport keeps its own elektrad session (see
  * {@code ELEKTRAD-PROTOCOL.md}) and applies the response timeout of its {@link TransportConfig} to every request.
  *
+ * <p>Addresses: before every request the factory's {@link AddressPolicy} judges the endpoint's host and every
+ * address it resolves to then; by default ({@link AddressPolicy#noMetadata()}) link-local and cloud metadata
+ * addresses are refused with {@code FORBIDDEN}, however the host writes them and whatever a name resolves to
+ * when the request is made. Redirects are never followed.
+ *
+ * <p>Idle connections: a host closes kept-alive connections that stay idle too long, and a request that takes
+ * such a connection just as it closes gets no answer at all. A request whose connection closed before any byte
+ * of the answer arrived is therefore sent once more at once, on another connection, when its operation is
+ * idempotent (everything but {@code move} and the writes of {@code copy}); {@link #resentRequests()} counts
+ * these. If it fails again the failure is {@code INSTANCE_UNREACHABLE} without {@code notSent}. To keep such
+ * connections from being taken at all, the JDK drops connections idle for longer than the system property
+ * {@code jdk.httpclient.keepalive.timeout} (seconds, read when the first client of the JVM is built): set it
+ * below the hosts' keep-alive timeout (the daemon does so, see its {@code --keep-alive} option).
+ *
  * <p>Threads: the client's own work is non-blocking, so it runs where it is started (the caller's thread or
  * the client's selector thread) rather than being handed to a pool; measured, the hand-offs cost as much CPU
- * as the HTTP work itself (this includes resolving a host name on the first request to it, which the JDK then
- * caches). The client completes every future in the common
+ * as the HTTP work itself (this includes resolving the host name for the address policy on every request, which
+ * the JVM answers from its cache, querying DNS only when the cached entry has expired). The client completes
+ * every future in the common
  * {@link java.util.concurrent.ForkJoinPool}, so callers' continuations never run on the selector thread. With
  * a common-pool parallelism below two (any machine with two CPUs or fewer) that pool starts a new thread per
  * response, which more than doubles the CPU cost of a request: run the JVM with
@@ -51,10 +67,21 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
   private static final AtomicBoolean WARNED = new AtomicBoolean();
 
   private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
+  private final AddressPolicy policy;
+  private final LongAdder resends = new LongAdder();
   private volatile boolean closed;
 
-  /** A factory with its own HTTP clients (also the constructor {@link java.util.ServiceLoader} uses). */
+  /**
+   * A factory with its own HTTP clients that refuses link-local and cloud metadata addresses (also the
+   * constructor {@link java.util.ServiceLoader} uses).
+   */
   public HttpTransportFactory() {
+    this(AddressPolicy.noMetadata());
+  }
+
+  /** A factory with its own HTTP clients whose transports connect only where {@code policy} allows. */
+  public HttpTransportFactory(AddressPolicy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
     if (ForkJoinPool.getCommonPoolParallelism() < 2 && !WARNED.getAndSet(true)) {
       LOG.warn("the common ForkJoinPool has a parallelism of {}: the JDK HttpClient then starts a thread per"
           + " response; run java with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
@@ -84,7 +111,20 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
     if (closed) {
       throw new IllegalStateException("this HttpTransportFactory is closed");
     }
-    return new HttpTransport(client(config.connectTimeout()), config, () -> closed);
+    return new HttpTransport(client(config.connectTimeout()), config, () -> closed, policy, resends);
+  }
+
+  /** The policy that decides which addresses the transports of this factory connect to. */
+  public AddressPolicy addressPolicy() {
+    return policy;
+  }
+
+  /**
+   * How many requests the transports of this factory sent once more at once because their connection closed
+   * before any byte of the answer (a kept-alive connection the host had closed while idle).
+   */
+  public long resentRequests() {
+    return resends.sum();
   }
 
   /** Transports of this factory fail from now on; no request starts after this. Idempotent. */
