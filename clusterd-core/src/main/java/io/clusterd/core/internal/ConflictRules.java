@@ -27,6 +27,10 @@ final class ConflictRules {
 
   /** C0: both names of a write are in a writable namespace, and a metadata name is one. */
   static List<Conflict> c0Writable(KeyOperation op) {
+    if (op.key().namespace().isWritable() && op.target().map(t -> t.namespace().isWritable()).orElse(true)
+        && op.metaName().isEmpty()) {
+      return List.of();
+    }
     List<Conflict> out = new ArrayList<>();
     Refusals.notWritable(op.key()).ifPresent(out::add);
     op.target().flatMap(Refusals::notWritable).ifPresent(out::add);
@@ -60,11 +64,15 @@ final class ConflictRules {
   }
 
   private List<Conflict> lockedAbove(String node, KeyName key, boolean recursive, String what) {
-    List<Conflict> out = new ArrayList<>();
-    for (String c : tree.ancestors(node)) {
+    List<Conflict> out = List.of();
+    // the hot path of every instance write: walk up without allocating until something is locked
+    for (String c = tree.parentOrNull(node); c != null; c = tree.parentOrNull(c)) {
       List<KeyName> locked = recursive ? tree.pinnedAtOrBelow(c, key)
-          : tree.pin(c, key).isPresent() ? List.of(key) : List.of();
+          : tree.pins(c, key) ? List.of(key) : List.of();
       for (KeyName k : locked) {
+        if (out.isEmpty()) {
+          out = new ArrayList<>();
+        }
         out.add(Refusals.locked(k, c, what));
       }
     }

@@ -222,6 +222,16 @@ public final class Tree {
     return out;
   }
 
+  /** The parent of a node, or null at the top level; for walks up the tree that allocate nothing. */
+  String parentOrNull(String id) {
+    return nodes.get(id).parent;
+  }
+
+  /** Whether the cluster pins exactly {@code key}. */
+  boolean pins(String clusterId, KeyName key) {
+    return nodes.get(clusterId).pins.containsKey(key);
+  }
+
   /** The strict ancestors of a node, nearest first. */
   public List<String> ancestors(String id) {
     return chain(parentOf(id));
@@ -295,7 +305,7 @@ public final class Tree {
 
   /** The cluster locking {@code key} for a node (an ancestor pinning exactly that key), if any. */
   public Optional<String> lockOf(String nodeId, KeyName key) {
-    for (String c : ancestors(nodeId)) {
+    for (String c = nodes.get(nodeId).parent; c != null; c = nodes.get(c).parent) {
       if (nodes.get(c).pins.containsKey(key)) {
         return Optional.of(c);
       }
