@@ -105,7 +105,7 @@ final class Draft {
   }
 
   WritePlan build() {
-    return new WritePlan(conflicts, store.build(), edits, sends, !direct,
+    return new WritePlan(conflicts, store, edits, sends, !direct,
         new WritePlan.Effects(removed, rebound, resync), resultNode);
   }
 }

@@ -6,6 +6,7 @@ import io.clusterd.KeyOperation;
 import io.clusterd.core.Plan;
 import io.clusterd.spi.StoreChanges;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,21 +32,22 @@ public final class WritePlan {
   }
 
   private final List<Conflict> conflicts;
-  private final StoreChanges store;
+  private final StoreChanges.Builder storeBuilder;
+  private StoreChanges store;
   private final List<Consumer<Tree>> edits;
   private final Map<String, List<KeyOperation>> sends;
   private final boolean durable;
   private final Effects effects;
   private final Optional<String> resultNode;
 
-  WritePlan(List<Conflict> conflicts, StoreChanges store, List<Consumer<Tree>> edits,
+  WritePlan(List<Conflict> conflicts, StoreChanges.Builder store, List<Consumer<Tree>> edits,
       Map<String, List<KeyOperation>> sends, boolean durable, Effects effects, Optional<String> resultNode) {
     this.conflicts = List.copyOf(conflicts);
-    this.store = store;
+    this.storeBuilder = store;
     this.edits = List.copyOf(edits);
     Map<String, List<KeyOperation>> copy = new LinkedHashMap<>();
     sends.forEach((i, ops) -> copy.put(i, List.copyOf(ops)));
-    this.sends = java.util.Collections.unmodifiableMap(copy);
+    this.sends = Collections.unmodifiableMap(copy);
     this.durable = durable;
     this.effects = effects;
     this.resultNode = resultNode;
@@ -59,7 +61,11 @@ public final class WritePlan {
     return this;
   }
 
-  public StoreChanges store() {
+  /** The store batch; built on first use, since a dry run never needs it. */
+  public synchronized StoreChanges store() {
+    if (store == null) {
+      store = storeBuilder.build();
+    }
     return store;
   }
 
