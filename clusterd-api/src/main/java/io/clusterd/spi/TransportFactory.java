@@ -1,6 +1,12 @@
 package io.clusterd.spi;
 
+import io.clusterd.ClusterdException;
+import io.clusterd.Endpoint;
+import io.clusterd.ErrorCode;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Creates {@link Transport}s for instances whose endpoint has one of {@link #schemes()}.
@@ -26,4 +32,19 @@ public interface TransportFactory {
 
   /** Creates a transport for one instance; the caller owns and closes it. */
   Transport create(TransportConfig config);
+
+  /**
+   * The endpoint of {@code config}, checked to be one this factory serves: every {@link #create} starts so.
+   *
+   * @throws ClusterdException {@link ErrorCode#UNKNOWN_TRANSPORT} naming the schemes served and the endpoint
+   */
+  default Endpoint servedEndpoint(TransportConfig config) {
+    Endpoint endpoint = Objects.requireNonNull(config, "config").endpoint();
+    if (!schemes().contains(endpoint.scheme())) {
+      String served = schemes().stream().sorted().map(s -> s + "://").collect(Collectors.joining(" and "));
+      throw ClusterdException.of(ErrorCode.UNKNOWN_TRANSPORT, getClass().getSimpleName() + " serves " + served
+          + " endpoints, not '" + endpoint + "'", Map.of("host", endpoint.toString()));
+    }
+    return endpoint;
+  }
 }

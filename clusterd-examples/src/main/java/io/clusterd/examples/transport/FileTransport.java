@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -136,7 +135,7 @@ final class FileTransport implements Transport {
     Objects.requireNonNull(value, "value");
     String name;
     try {
-      name = canonicalMetaName(metaName);
+      name = KeyName.requireMetaName(Objects.requireNonNull(metaName, "metaName"));
     } catch (ClusterdException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -152,7 +151,7 @@ final class FileTransport implements Transport {
   public CompletableFuture<Void> deleteMeta(KeyName key, String metaName) {
     String name;
     try {
-      name = canonicalMetaName(metaName);
+      name = KeyName.requireMetaName(Objects.requireNonNull(metaName, "metaName"));
     } catch (ClusterdException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -235,16 +234,6 @@ final class FileTransport implements Transport {
       }
       throw Failures.ioError(file.path(), cause);
     });
-  }
-
-  private static String canonicalMetaName(String name) {
-    Objects.requireNonNull(name, "metaName");
-    Optional<KeyName> meta = KeyName.tryParse(Namespace.META.prefix() + "/" + name);
-    if (meta.isEmpty() || meta.get().isRoot()) {
-      throw ClusterdException.of(ErrorCode.INVALID_BODY,
-          "invalid metadata name '" + name + "': give a name such as 'check/type'", Map.of("meta", name));
-    }
-    return meta.get().toString().substring(Namespace.META.prefix().length() + 1);
   }
 
   private static SortedMap<KeyName, ConfigFile.Entry> subtree(SortedMap<KeyName, ConfigFile.Entry> all, KeyName key) {

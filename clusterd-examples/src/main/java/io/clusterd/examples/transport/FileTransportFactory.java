@@ -83,12 +83,7 @@ public final class FileTransportFactory implements TransportFactory {
    */
   @Override
   public Transport create(TransportConfig config) {
-    Objects.requireNonNull(config, "config");
-    Endpoint endpoint = config.endpoint();
-    if (!SCHEME.equals(endpoint.scheme())) {
-      throw ClusterdException.of(ErrorCode.UNKNOWN_TRANSPORT,
-          "the file transport serves file:// endpoints, not '" + endpoint + "'", Map.of("host", endpoint.toString()));
-    }
+    Endpoint endpoint = servedEndpoint(config);
     if (!endpoint.host().isEmpty() || endpoint.port() != -1 || endpoint.basePath().isEmpty()) {
       throw invalid(endpoint, "a file endpoint names a local file, like file:///etc/app/config.json");
     }

@@ -14,8 +14,6 @@ import java.nio.charset.UnsupportedCharsetException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,9 +60,9 @@ final class ErrorAnswers {
 
   /** The table itself. */
   static ClusterdException toError(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException || t instanceof UncheckedIOException)
-        && t.getCause() != null) {
-      t = t.getCause();
+    t = ClusterdException.unwrap(t);
+    if (t instanceof UncheckedIOException && t.getCause() != null) {
+      t = t.getCause(); // Jackson reports a body it cannot read so
     }
     if (t instanceof ClusterdException e) {
       return e;

@@ -102,12 +102,7 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
    */
   @Override
   public Transport create(TransportConfig config) {
-    Objects.requireNonNull(config, "config");
-    String scheme = config.endpoint().scheme();
-    if (!schemes().contains(scheme)) {
-      throw ClusterdException.of(ErrorCode.UNKNOWN_TRANSPORT, "the http transport serves http:// and https://"
-          + " endpoints, not " + config.endpoint(), Map.of("host", config.endpoint().toString()));
-    }
+    servedEndpoint(config);
     if (closed) {
       throw new IllegalStateException("this HttpTransportFactory is closed");
     }

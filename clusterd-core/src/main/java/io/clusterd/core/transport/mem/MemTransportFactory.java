@@ -80,12 +80,7 @@ public final class MemTransportFactory implements TransportFactory {
    */
   @Override
   public Transport create(TransportConfig config) {
-    Objects.requireNonNull(config, "config");
-    Endpoint endpoint = config.endpoint();
-    if (!SCHEME.equals(endpoint.scheme())) {
-      throw ClusterdException.of(ErrorCode.UNKNOWN_TRANSPORT,
-          "the mem transport serves mem:// endpoints, not '" + endpoint + "'", Map.of("host", endpoint.toString()));
-    }
+    Endpoint endpoint = servedEndpoint(config);
     if (endpoint.host().isEmpty() || endpoint.port() != -1 || !endpoint.basePath().isEmpty()) {
       throw ClusterdException.of(ErrorCode.INVALID_BODY,
           "a mem endpoint is mem://<name> with a name and nothing else, like mem://web-1, not '" + endpoint + "'",
