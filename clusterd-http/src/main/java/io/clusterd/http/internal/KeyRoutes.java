@@ -1,27 +1,51 @@
 package io.clusterd.http.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterd.ClusterdException;
+import io.clusterd.Conflict;
 import io.clusterd.ErrorCode;
+import io.clusterd.InstanceOutcome;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
 import io.clusterd.core.Change;
+import io.clusterd.core.ChangeResult;
 import io.clusterd.core.Clusterd;
+import io.clusterd.core.Plan;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * The key routes, the same for instances and clusters: lookup, set, delete, move, copy, metadata and find. On an
  * instance they go to its key database (C1); on a cluster they read and write its pins and fan out (C2, C3).
+ *
+ * <p>As the original web daemon, an instance's move, copy and metadata writes answer {@code 204} with no body; its
+ * set and delete answer a JSON body. Cluster writes answer the fan-out result, which the web client shows.
  */
 final class KeyRoutes {
   /** {@code POST} and {@code DELETE .../kdbMeta/{path}}: {@code value: null} (or none) removes the metadata. */
   record Meta(String key, String value) { }
 
+  /** {@code POST .../kdbMetaBulk/{path}}: the key and its metadata entries in the order of the body. */
+  private record MetaBulk(KeyName key, Map<String, String> meta) {
+    List<KeyOperation> operations() {
+      return meta.entrySet().stream().map(e -> KeyOperation.setMeta(key, e.getKey(), e.getValue())).toList();
+    }
+  }
+
   private static final String INSTANCE = "/api/instances/{id}";
   private static final String CLUSTER = "/api/clusters/{id}";
+  /** Instance writes that answer 204 with no body, as in the original web daemon. */
+  private static final Set<KeyOperation.Kind> NO_CONTENT = EnumSet.of(KeyOperation.Kind.MOVE, KeyOperation.Kind.COPY,
+      KeyOperation.Kind.SET_META, KeyOperation.Kind.DELETE_META);
 
   private final Clusterd clusterd;
   private final Nodes nodes;
@@ -52,6 +76,8 @@ final class KeyRoutes {
     r.post(node + "/kdbCp/<path>", "copy a key and its subtree " + how, with(KeyRoutes::copy, write));
     r.post(node + "/kdbMeta/<path>", "set metadata " + how, with(KeyRoutes::setMeta, write));
     r.delete(node + "/kdbMeta/<path>", "remove metadata " + how, with(KeyRoutes::deleteMeta, write));
+    r.post(node + "/kdbMetaBulk/<path>", "set several metadata entries " + how,
+        node.equals(INSTANCE) ? this::metaBulkOnInstance : this::metaBulkOnCluster);
   }
 
   /** A handler that reads the operation from the request and hands it to the node's write. */
@@ -98,14 +124,93 @@ final class KeyRoutes {
       return;
     }
     Answers.later(ctx, changes.apply(ctx, c), (x, res) -> {
-      var o = res.fanOut().results().get(0);
-      if (!o.succeeded()) {
-        var err = o.error().orElseThrow();
-        throw new ClusterdException(err.code(), err.message(), err.details());
+      InstanceOutcome o = succeeded(res);
+      if (NO_CONTENT.contains(op.kind())) {
+        Answers.noContent(x);
+      } else {
+        Answers.json(x, Map.of("ok", true, "instance", o.instance(), "operation", Json.operation(op),
+            "latencyMs", o.latencyMs()));
       }
-      Answers.json(x, Map.of("ok", true, "instance", o.instance(), "operation", Json.operation(op),
-          "latencyMs", o.latencyMs()));
     });
+  }
+
+  /** The outcome of a write to one instance, or its failure thrown for the error table. */
+  private static InstanceOutcome succeeded(ChangeResult res) {
+    InstanceOutcome o = res.fanOut().results().get(0);
+    if (!o.succeeded()) {
+      Conflict err = o.error().orElseThrow();
+      throw new ClusterdException(err.code(), err.message(), err.details());
+    }
+    return o;
+  }
+
+  /**
+   * {@code POST .../kdbMetaBulk/{path}} on an instance: elektrad has no bulk route through which clusterd writes, so
+   * the entries are checked together (C0, C1) before any is sent, then sent one by one in the order given; the
+   * answer is 204 once all succeeded, or the first failure (later entries are not sent).
+   */
+  private void metaBulkOnInstance(Context ctx) {
+    String id = nodes.instanceId(ctx);
+    List<Change> writes = metaEntries(ctx).operations().stream()
+        .<Change>map(op -> new Change.WriteInstance(id, op)).toList();
+    List<Plan> plans = writes.stream().map(clusterd::plan).toList();
+    if (Params.dryRun(ctx)) {
+      Answers.json(ctx, Json.plan(merged(plans)));
+      return;
+    }
+    List<Conflict> conflicts = merged(plans).conflicts();
+    if (!conflicts.isEmpty()) {
+      throw ClusterdException.refused(conflicts);
+    }
+    CompletableFuture<Void> sent = CompletableFuture.completedFuture(null);
+    for (Change w : writes) {
+      sent = sent.thenCompose(v -> changes.apply(ctx, w)).thenAccept(KeyRoutes::succeeded);
+    }
+    Answers.later(ctx, sent, (x, v) -> Answers.noContent(x));
+  }
+
+  /** The plans of several writes to one instance as one: every conflict once, the operations in order. */
+  private static Plan merged(List<Plan> plans) {
+    Set<Conflict> conflicts = new LinkedHashSet<>();
+    Map<String, Plan.InstanceChanges> changes = new LinkedHashMap<>();
+    for (Plan p : plans) {
+      conflicts.addAll(p.conflicts());
+      for (Plan.InstanceChanges c : p.changes()) {
+        changes.merge(c.instance(), c, (a, b) -> new Plan.InstanceChanges(a.instance(), a.host(),
+            java.util.stream.Stream.concat(a.operations().stream(), b.operations().stream()).toList()));
+      }
+    }
+    return new Plan(List.copyOf(conflicts), List.copyOf(changes.values()));
+  }
+
+  /** {@code POST .../kdbMetaBulk/{path}} on a cluster: one change of the pin, fanned out like other cluster writes. */
+  private void metaBulkOnCluster(Context ctx) {
+    String id = nodes.clusterId(ctx);
+    MetaBulk b = metaEntries(ctx);
+    changes.fanOut(ctx, new Change.WriteClusterMeta(id, b.key(), b.meta(), Params.force(ctx)));
+  }
+
+  /** The body of kdbMetaBulk: a JSON object of metadata names to string values, at least one. */
+  private static MetaBulk metaEntries(Context ctx) {
+    KeyName key = Params.key(ctx, "kdbMetaBulk");
+    JsonNode body = Bodies.object(ctx);
+    Map<String, String> meta = new LinkedHashMap<>();
+    body.fields().forEachRemaining(e -> {
+      if (!e.getValue().isTextual()) {
+        throw ClusterdException.of(ErrorCode.INVALID_BODY, "'" + e.getKey() + "' must be a string (the metadata value), "
+            + "not " + Json.kind(e.getValue()) + "; remove metadata with DELETE .../kdbMeta/{path}",
+            Map.of("field", e.getKey()));
+      }
+      if (e.getKey().isEmpty()) {
+        throw ClusterdException.of(ErrorCode.INVALID_BODY, "a metadata name must not be empty", Map.of("field", ""));
+      }
+      meta.put(e.getKey(), e.getValue().asText());
+    });
+    if (meta.isEmpty()) {
+      throw ClusterdException.of(ErrorCode.INVALID_BODY,
+          "the body names no metadata: send {\"check/type\": \"long\", ...}");
+    }
+    return new MetaBulk(key, meta);
   }
 
   private void writeCluster(Context ctx, KeyOperation op) {
