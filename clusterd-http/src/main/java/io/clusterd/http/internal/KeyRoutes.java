@@ -32,7 +32,9 @@ import java.util.function.Function;
  */
 final class KeyRoutes {
   /** {@code POST} and {@code DELETE .../kdbMeta/{path}}: {@code value: null} (or none) removes the metadata. */
-  record Meta(String key, String value) { }
+  record Meta(
+      @Doc(value = "the metadata name, e.g. check/type", required = true) String key,
+      @Doc("the value; null or absent removes the metadata") String value) { }
 
   /** {@code POST .../kdbMetaBulk/{path}}: the key and its metadata entries in the order of the body. */
   private record MetaBulk(KeyName key, Map<String, String> meta) {
@@ -60,24 +62,38 @@ final class KeyRoutes {
   }
 
   void register(RouteTable r) {
-    r.get(INSTANCE + "/kdb", "lookup the root", this::lookupOnInstance);
-    r.get(INSTANCE + "/kdb/<path>", "lookup a key (locked keys marked)", this::lookupOnInstance);
+    r.get(INSTANCE + "/kdb", "lookup the root", this::lookupOnInstance).query("preload").answers(200, "Lookup");
+    r.get(INSTANCE + "/kdb/<path>", "lookup a key (locked keys marked)", this::lookupOnInstance).query("preload")
+        .answers(200, "Lookup");
     writes(r, INSTANCE, "on the instance (C1)", this::writeInstance);
-    r.get(INSTANCE + "/kdbFind/<path>", "forwarded find", this::find);
-    r.get(CLUSTER + "/kdb", "the cluster's pins from the root", this::lookupOnCluster);
-    r.get(CLUSTER + "/kdb/<path>", "the cluster's pins in lookup shape", this::lookupOnCluster);
+    r.get(INSTANCE + "/kdbFind/<path>", "forwarded find (an RE2 regular expression)", this::find)
+        .answers(200, "FindResult");
+    r.get(CLUSTER + "/kdb", "the cluster's pins from the root", this::lookupOnCluster).query("members")
+        .answers(200, "Lookup");
+    r.get(CLUSTER + "/kdb/<path>", "the cluster's pins in lookup shape", this::lookupOnCluster).query("members")
+        .answers(200, "Lookup");
     writes(r, CLUSTER, "as pins, fanned out (C2, C3)", this::writeCluster);
   }
 
   private void writes(RouteTable r, String node, String how, BiConsumer<Context, KeyOperation> write) {
-    r.put(node + "/kdb/<path>", "set a value " + how, with(KeyRoutes::set, write));
-    r.delete(node + "/kdb/<path>", "delete recursively " + how, with(KeyRoutes::delete, write));
-    r.post(node + "/kdbMv/<path>", "move a key and its subtree " + how, with(KeyRoutes::move, write));
-    r.post(node + "/kdbCp/<path>", "copy a key and its subtree " + how, with(KeyRoutes::copy, write));
-    r.post(node + "/kdbMeta/<path>", "set metadata " + how, with(KeyRoutes::setMeta, write));
-    r.delete(node + "/kdbMeta/<path>", "remove metadata " + how, with(KeyRoutes::deleteMeta, write));
-    r.post(node + "/kdbMetaBulk/<path>", "set several metadata entries " + how,
-        node.equals(INSTANCE) ? this::metaBulkOnInstance : this::metaBulkOnCluster);
+    boolean cluster = node.equals(CLUSTER);
+    // an instance answers set and delete with a JSON body, the other writes with 204; a cluster the fan-out result
+    java.util.function.UnaryOperator<RouteTable.Described> json = d -> cluster ? d.fanOut().query("force").dryRun()
+        : d.answers(200, "WriteOk").dryRun();
+    java.util.function.UnaryOperator<RouteTable.Described> none = d -> cluster ? d.fanOut().query("force").dryRun()
+        : d.answers(204, "").dryRun();
+    json.apply(r.put(node + "/kdb/<path>", "set a value " + how, with(KeyRoutes::set, write)).body("KeyValue"));
+    json.apply(r.delete(node + "/kdb/<path>", "delete recursively " + how, with(KeyRoutes::delete, write)));
+    none.apply(r.post(node + "/kdbMv/<path>", "move a key and its subtree " + how, with(KeyRoutes::move, write))
+        .body("TargetKey"));
+    none.apply(r.post(node + "/kdbCp/<path>", "copy a key and its subtree " + how, with(KeyRoutes::copy, write))
+        .body("TargetKey"));
+    none.apply(r.post(node + "/kdbMeta/<path>", "set metadata (value null removes it) " + how,
+        with(KeyRoutes::setMeta, write)).body(Meta.class));
+    none.apply(r.delete(node + "/kdbMeta/<path>", "remove metadata " + how, with(KeyRoutes::deleteMeta, write))
+        .body(Meta.class));
+    none.apply(r.post(node + "/kdbMetaBulk/<path>", "set several metadata entries " + how,
+        cluster ? this::metaBulkOnCluster : this::metaBulkOnInstance).body("MetaEntries"));
   }
 
   /** A handler that reads the operation from the request and hands it to the node's write. */
