@@ -1,4 +1,4 @@
-// The daemon's REST API (HTTP-API.md) as seen from the browser: JSON in and out, session cookie,
+// The daemon's REST API (docs/http-api.md) as seen from the browser: JSON in and out, session cookie,
 // errors as ApiError carrying the daemon's {"error": {status, i18n, message, details}} body.
 
 /** An answer with a top-level "error" (or a body that is not JSON): never swallowed, always shown. */

@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The cluster routes of HTTP-API.md: registry, membership, versions, drift and sync; key routes are {@link KeyRoutes}. */
+/**
+ * The cluster routes of docs/http-api.md: registry, membership, versions, drift and sync; key routes are
+ * {@link KeyRoutes}.
+ */
 final class ClusterRoutes {
   /** {@code POST /api/clusters}. */
   record NewCluster(

@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The instance routes of HTTP-API.md (registry, status, version, pins); key routes are {@link KeyRoutes}. */
+/** The instance routes of docs/http-api.md (registry, status, version, pins); key routes are {@link KeyRoutes}. */
 final class InstanceRoutes {
   /** {@code POST /api/instances} and {@code /api/register}: what the original web client sends, plus labels. */
   record NewInstance(

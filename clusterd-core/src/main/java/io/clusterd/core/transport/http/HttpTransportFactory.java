@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All transports of one factory share one JDK {@link HttpClient} per connect timeout (HTTP/1.1, kept-alive
  * connections, no redirects, no cookie jar). Each transport keeps its own elektrad session (see
- * {@code ELEKTRAD-PROTOCOL.md}) and applies the response timeout of its {@link TransportConfig} to every request.
+ * {@code docs/elektrad.md}) and applies the response timeout of its {@link TransportConfig} to every request.
  *
  * <p>Threads: the client's own work is non-blocking, so it runs where it is started (the caller's thread or
  * the client's selector thread) rather than being handed to a pool; measured, the hand-offs cost as much CPU
