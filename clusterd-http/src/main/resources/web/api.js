@@ -1,4 +1,4 @@
-// The daemon's REST API (HTTP-API.md) as seen from the browser: JSON in and out, session cookie,
+// The daemon's REST API (docs/http-api.md) as seen from the browser: JSON in and out, session cookie,
 // errors as ApiError carrying the daemon's {"error": {status, i18n, message, details}} body.
 
 /** An answer with a top-level "error" (or a body that is not JSON): never swallowed, always shown. */
@@ -21,7 +21,8 @@ export function onAuthRequired(fn) {
 
 /**
  * One API request. Options: json (a value sent as application/json), text (sent as text/plain),
- * query (object of query parameters). Resolves with the parsed body; rejects with ApiError.
+ * query (object of query parameters). Resolves with the parsed body, or null for 204 No Content (an instance's
+ * move, copy and metadata writes); rejects with ApiError.
  */
 export async function request(method, path, { json, text, query } = {}) {
   const url = new URL(path, location.origin);
@@ -40,6 +41,7 @@ export async function request(method, path, { json, text, query } = {}) {
   } catch (e) {
     throw new ApiError(0, { i18n: 'NETWORK', message: `the daemon cannot be reached (${e.message})` });
   }
+  if (res.status === 204) return null;
   let body;
   try {
     body = await res.json();

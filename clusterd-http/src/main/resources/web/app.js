@@ -1,6 +1,6 @@
 // The web client's entry point: loads the forest, keeps it fresh, routes #/instance/ID/tab and
 // #/cluster/ID/tab to the detail views, and runs the structural actions (create, register, move, detach,
-// rename, delete) and the sign-in. Uses only the public REST API (HTTP-API.md).
+// rename, delete) and the sign-in. Uses only the public REST API (docs/http-api.md).
 import { request, onAuthRequired, nodeBase } from './api.js';
 import { h, fill, showError, announce, openDialog, confirmDialog, field, badge, relTime, popupMenu } from './ui.js';
 import { Forest, ForestView, worstStatus } from './tree.js';

@@ -8,7 +8,8 @@ import java.util.RandomAccess;
 
 /**
  * A canonical Elektra key name: a {@link Namespace} and zero or more parts, validated, canonicalized and
- * ordered exactly as Elektra (0.9 and later) does.
+ * ordered exactly as Elektra (0.9 and later) does; the rules, as clusterd accepts them, are in
+ * {@code docs/keynames.md}.
  *
  * <p>A part is any (possibly empty) string without NUL; in the written, <em>escaped</em> form
  * ({@link #toString()}) parts follow {@code /}, and {@code \/} and {@code \\} stand for a slash and a backslash

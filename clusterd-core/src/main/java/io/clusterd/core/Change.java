@@ -1,12 +1,18 @@
 package io.clusterd.core;
 
+import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * A mutation of clusterd, as a value: register, edit and unregister instances, create, edit, move and delete
- * clusters, attach and detach members, write keys of clusters (pins, fanned out) or of instances, and sync.
+ * clusters, attach and detach members, write keys of clusters (pins, fanned out) or of instances, set several
+ * metadata entries of a pin at once, and sync.
  * Every change can be {@linkplain Clusterd#plan planned} (a dry run that reports conflicts and per-instance
  * effects and changes nothing) or {@linkplain Clusterd#apply applied}.
  *
@@ -120,6 +126,38 @@ public sealed interface Change {
     public WriteCluster {
       Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(operation, "operation");
+    }
+  }
+
+  /**
+   * Sets several metadata entries of one pinned key of a cluster in one step and fans them out (C0, C2, C3 as for
+   * one {@link KeyOperation#setMeta}; {@code force} for C3): all entries are stored in one transaction and each
+   * instance below receives them in the order given. A key the cluster does not pin yet becomes a pin with an
+   * empty value.
+   *
+   * <pre>{@code
+   * clusterd.apply(new Change.WriteClusterMeta("prod", KeyName.parse("user:/app/port"),
+   *     Map.of("check/type", "long", "description", "the port"), false));
+   * }</pre>
+   */
+  record WriteClusterMeta(String cluster, KeyName key, Map<String, String> meta, boolean force) implements Change {
+    public WriteClusterMeta {
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(meta, "meta");
+      if (meta.isEmpty()) {
+        throw new IllegalArgumentException("a metadata write of " + key + " needs at least one entry");
+      }
+      meta.forEach((name, value) -> {
+        Objects.requireNonNull(name, "meta name");
+        Objects.requireNonNull(value, "value of meta " + name);
+      });
+      meta = Collections.unmodifiableMap(new LinkedHashMap<>(meta));
+    }
+
+    /** The entries as key operations, in the order given. */
+    public List<KeyOperation> operations() {
+      return meta.entrySet().stream().map(e -> KeyOperation.setMeta(key, e.getKey(), e.getValue())).toList();
     }
   }
 

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The clusterd engine behind one facade: the tree of instances and clusters with its invariants and conflict
  * rules, the durable desired state (pins), fan-out of writes to every instance below a cluster, drift detection
- * and reconciliation. The daemon and embedding programs use exactly this.
+ * and reconciliation. The daemon and embedding programs use exactly this. The rules it keeps are in
+ * {@code docs/semantics.md}, how it is built in {@code docs/architecture.md}.
  *
  * <pre>{@code
  * try (Clusterd clusterd = Clusterd.builder()

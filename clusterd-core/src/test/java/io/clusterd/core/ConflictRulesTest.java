@@ -40,7 +40,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The conflict rules C0-C8 of SEMANTICS.md section 3 on a tree five levels deep, with instances at several levels,
+ * The conflict rules C0-C8 of docs/semantics.md section 3 on a tree five levels deep, with instances at several levels,
  * whose writes really reach in-memory hosts:
  *
  * <pre>

@@ -223,6 +223,30 @@ class DispatchTest {
   }
 
   @Test
+  void writeClusterMeta_severalEntries_oneChangeStoredAndSentInOrder() {
+    MemTransportFactory mem = new MemTransportFactory();
+    try (Clusterd c = oneInstanceCluster(mem)) {
+      c.pin("c", KEY, "8080");
+      Map<String, String> meta = new java.util.LinkedHashMap<>();
+      meta.put("check/type", "long");
+      meta.put("check//range/", "1-9999");
+      Change bulk = new Change.WriteClusterMeta("c", KEY, meta, false);
+      Plan plan = c.plan(bulk);
+      assertEquals(List.of("set-meta", "set-meta"), plan.changes().get(0).operations().stream()
+          .map(op -> op.kind().label()).toList());
+      assertEquals(Map.of(), c.pins("c").get(0).meta(), "a plan changes nothing");
+      assertEquals(200, c.apply(bulk).join().fanOut().status());
+      assertEquals(Map.of("check/type", "long", "check/range", "1-9999"), c.pins("c").get(0).meta());
+      assertEquals("8080", c.pins("c").get(0).value());
+      assertEquals(Map.of("check/type", "long", "check/range", "1-9999"), mem.database("a").lookup(KEY, 0).meta());
+      ClusterdException bad = org.junit.jupiter.api.Assertions.assertThrows(ClusterdException.class,
+          () -> c.apply(new Change.WriteClusterMeta("c", KEY, Map.of("ok", "1", "check/\\", "x"), false)));
+      assertEquals(ErrorCode.INVALID_BODY, bad.code());
+      assertFalse(c.pins("c").get(0).meta().containsKey("ok"), "a refused entry refuses them all");
+    }
+  }
+
+  @Test
   void clusterMove_thatMayHaveReachedTheInstance_isNeitherResentNorKept() {
     FlakyFactory f = new FlakyFactory();
     try (Clusterd c = flaky(f)) {

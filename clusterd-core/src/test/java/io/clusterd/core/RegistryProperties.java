@@ -40,7 +40,7 @@ import org.quicktheories.core.Gen;
 
 /**
  * Random sequences of registry operations on a small alphabet of ids, hosts and keys (so that collisions and
- * conflicts are common), applied to a {@link Clusterd} and to a plain reference model of SEMANTICS.md sections
+ * conflicts are common), applied to a {@link Clusterd} and to a plain reference model of docs/semantics.md sections
  * 1-3. After every step: the invariants I1-I4 hold, a refused operation names exactly the rules the model
  * predicts, an accepted one yields the model's tree, hosts, pins and effective pins. At the end the registry
  * reloads from its store unchanged, and (second property) a SQLite store that received the same sequence
@@ -350,7 +350,7 @@ class RegistryProperties {
   // ------------------------------------------------------------------------------------------- reference model
 
   /**
-   * SEMANTICS.md sections 1-3 written as plainly as possible: maps of parents, hosts and pins, and the rules
+   * docs/semantics.md sections 1-3 written as plainly as possible: maps of parents, hosts and pins, and the rules
    * spelled out one by one. Key names are compared as strings (the alphabet is simple: no escapes).
    */
   static final class Model {

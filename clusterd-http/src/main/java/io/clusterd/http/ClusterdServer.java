@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The clusterd daemon's HTTP server: the REST API of HTTP-API.md over a {@link Clusterd} facade, with bearer-token
- * and session authentication, request limits, JSON errors and an access log, plus the web client at {@code /}.
+ * The clusterd daemon's HTTP server: the REST API of {@code docs/http-api.md} over a {@link Clusterd} facade, with
+ * bearer-token and session authentication, request limits, JSON errors and an access log, plus the web client at
+ * {@code /}.
  *
  * <pre>{@code
  * try (Clusterd clusterd = Clusterd.builder().discoverTransports(loader).build();

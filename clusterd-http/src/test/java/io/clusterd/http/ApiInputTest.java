@@ -85,10 +85,10 @@ class ApiInputTest {
     ApiClient.Answer cleared = api.json("PUT", "/api/clusters/top", "{\"labels\":null}");
     assertEquals(200, cleared.status(), cleared.raw());
     api.text("PUT", "/api/instances/j0/kdb/user%3A/k", "v");
-    assertEquals(200, api.json("POST", "/api/instances/j0/kdbMeta/user%3A/k", "{\"key\":\"m\",\"value\":\"1\"}")
+    assertEquals(204, api.json("POST", "/api/instances/j0/kdbMeta/user%3A/k", "{\"key\":\"m\",\"value\":\"1\"}")
         .status());
     assertEquals("1", mem.database("j0").lookup(KeyName.parse("user:/k"), 0).meta().get("m"));
-    assertEquals(200, api.json("POST", "/api/instances/j0/kdbMeta/user%3A/k", "{\"key\":\"m\",\"value\":null}")
+    assertEquals(204, api.json("POST", "/api/instances/j0/kdbMeta/user%3A/k", "{\"key\":\"m\",\"value\":null}")
         .status());
     assertFalse(mem.database("j0").lookup(KeyName.parse("user:/k"), 0).meta().containsKey("m"));
     ApiClient.Answer move = api.json("POST", "/api/clusters/top/instances", "{\"instanceId\":\"j0\",\"move\":true}");
@@ -173,7 +173,7 @@ class ApiInputTest {
   }
 
   private static void assertJsonError(RawHttp.Answer a, int status) {
-    assertEquals("application/json;charset=utf-8", a.contentType().replace(" ", ""), a.headers());
+    assertEquals("application/json; charset=utf-8", a.contentType(), a.headers());
     JsonNode err = a.json().get("error");
     assertEquals(status, err.get("status").asInt(), a.body());
     assertFalse(err.get("i18n").asText().isEmpty(), a.body());

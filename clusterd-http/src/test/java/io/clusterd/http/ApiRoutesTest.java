@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The routes of HTTP-API.md not covered by {@link ApiTest}: editing, listing, detaching, cluster key moves. */
+/** The routes of docs/http-api.md not covered by {@link ApiTest}: editing, listing, detaching, cluster key moves. */
 class ApiRoutesTest {
   private MemTransportFactory mem;
   private Clusterd clusterd;

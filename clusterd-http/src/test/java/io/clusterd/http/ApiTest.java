@@ -149,15 +149,15 @@ class ApiTest {
     }
 
     @Test
-    void kdb_deleteAndMeta_answerJsonBodies() {
+    void kdb_deleteAnswersJsonBody_metaAnswers204() {
       instance("a");
       api.text("PUT", "/api/instances/a/kdb/user:/x/y", "1");
       ApiClient.Answer meta = api.json("POST", "/api/instances/a/kdbMeta/user:/x/y",
           "{\"key\":\"check/type\",\"value\":\"long\"}");
-      assertEquals(200, meta.status(), meta.raw());
+      assertEquals(204, meta.status(), meta.raw());
       assertEquals("long", api.get("/api/instances/a/kdb/user:/x/y").json().get("meta").get("check/type").asText());
       ApiClient.Answer delMeta = api.json("DELETE", "/api/instances/a/kdbMeta/user:/x/y", "{\"key\":\"check/type\"}");
-      assertEquals(200, delMeta.status(), delMeta.raw());
+      assertEquals(204, delMeta.status(), delMeta.raw());
       ApiClient.Answer del = api.delete("/api/instances/a/kdb/user:/x");
       assertEquals(200, del.status());
       assertTrue(del.json().isObject());
@@ -185,8 +185,8 @@ class ApiTest {
     void kdb_moveAndCopy_takeTargetAsTextPlain() {
       instance("a");
       api.text("PUT", "/api/instances/a/kdb/user:/src/k", "v");
-      assertEquals(200, api.text("POST", "/api/instances/a/kdbCp/user:/src", "user:/copy").status());
-      assertEquals(200, api.text("POST", "/api/instances/a/kdbMv/user:/src", "user:/moved").status());
+      assertEquals(204, api.text("POST", "/api/instances/a/kdbCp/user:/src", "user:/copy").status());
+      assertEquals(204, api.text("POST", "/api/instances/a/kdbMv/user:/src", "user:/moved").status());
       assertEquals("v", valueOn("a", "user:/copy/k"));
       assertEquals("v", valueOn("a", "user:/moved/k"));
       assertFalse(mem.database("a").lookup(KeyName.parse("user:/src/k"), 0).exists());

@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The conflict rules C0-C8 of the tree (SEMANTICS section 3), one method each. Every method only reads the tree
+ * The conflict rules C0-C8 of the tree (docs/semantics.md section 3), one method each. Every method only reads the tree
  * and returns the conflicts it finds (empty when the rule holds), so a request collects all of them at once.
  */
 final class ConflictRules {

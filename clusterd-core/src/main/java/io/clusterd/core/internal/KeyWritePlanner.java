@@ -8,14 +8,17 @@ import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
 import io.clusterd.Pin;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Plans key writes: on a cluster they change its pins and fan out to every instance below it (C0, C2, C3); on an
- * instance they are sent to it alone (C0, C1); a sync re-sends the effective pins of every instance below a node.
+ * instance they are sent to it alone (C0, C1); several metadata entries of one pin are one change; a sync re-sends
+ * the effective pins of every instance below a node.
  */
 final class KeyWritePlanner {
   private final Tree tree;
@@ -41,7 +44,7 @@ final class KeyWritePlanner {
     }
     switch (op.kind()) {
       case SET -> setPin(d, cluster, op, force);
-      case SET_META, DELETE_META -> changePinMeta(d, cluster, op, force);
+      case SET_META, DELETE_META -> changePinMeta(d, cluster, List.of(op), force);
       case DELETE -> deletePins(d, cluster, op.key(), force);
       case MOVE, COPY -> relocatePins(d, cluster, op, force);
       default -> throw new IllegalArgumentException("unknown operation " + op);
@@ -66,35 +69,69 @@ final class KeyWritePlanner {
     d.edit(t -> t.putPin(cluster, pin));
   }
 
-  private void changePinMeta(Draft d, String cluster, KeyOperation op, boolean force) {
-    KeyName key = op.key();
+  /**
+   * Metadata entries of one key set or removed in one step: one pin stored, one history entry per entry ("name=value"
+   * as old and new). Removing metadata of a key the cluster does not pin is refused.
+   */
+  private void changePinMeta(Draft d, String cluster, List<KeyOperation> ops, boolean force) {
+    KeyName key = ops.get(0).key();
     Optional<Pin> old = tree.pin(cluster, key);
     // C2/C3 first: a key locked above or pinned below says so, whatever the operation
     if (old.isEmpty() && takeOwnership(d, cluster, key, force, false)) {
       return;
     }
-    boolean set = op.kind() == KeyOperation.Kind.SET_META;
-    if (old.isEmpty() && !set) {
-      d.refuse(Conflict.of(ErrorCode.PATH_NOT_FOUND,
-          key + " is not pinned by cluster '" + cluster + "': there is no metadata to remove",
-          Map.of("key", key.toString(), "cluster", cluster)));
-      return;
-    }
-    String metaName = op.metaName().orElseThrow();
     Map<String, String> meta = new TreeMap<>(old.map(Pin::meta).orElse(Map.of()));
-    if (set) {
-      meta.put(metaName, op.value().orElseThrow());
-    } else {
-      meta.remove(metaName);
+    record Entry(String operation, Optional<String> before, Optional<String> after) { }
+    List<Entry> history = new ArrayList<>();
+    for (KeyOperation op : ops) {
+      boolean set = op.kind() == KeyOperation.Kind.SET_META;
+      if (old.isEmpty() && !set) {
+        d.refuse(Conflict.of(ErrorCode.PATH_NOT_FOUND,
+            key + " is not pinned by cluster '" + cluster + "': there is no metadata to remove",
+            Map.of("key", key.toString(), "cluster", cluster)));
+        return;
+      }
+      String metaName = op.metaName().orElseThrow();
+      Optional<String> before = Optional.ofNullable(meta.get(metaName)).map(v -> metaName + "=" + v);
+      if (set) {
+        meta.put(metaName, op.value().orElseThrow());
+      } else {
+        meta.remove(metaName);
+      }
+      history.add(new Entry(op.kind().label(), before, op.value().filter(v -> set).map(v -> metaName + "=" + v)));
     }
     Pin pin = new Pin(key, old.map(Pin::value).orElse(""), meta);
-    // history of a metadata change names the metakey: old and new are written "name=value"
-    Optional<String> before = old.filter(p -> p.meta().containsKey(metaName))
-        .map(p -> metaName + "=" + p.meta().get(metaName));
-    Optional<String> after = set ? Optional.of(metaName + "=" + op.value().orElseThrow()) : Optional.empty();
     d.store().putPin(cluster, pin);
-    d.history(cluster, op.kind().label(), Optional.of(key.toString()), before, after);
+    // history of a metadata change names the metakey: old and new are written "name=value"
+    for (Entry h : history) {
+      d.history(cluster, h.operation(), Optional.of(key.toString()), h.before(), h.after());
+    }
     d.edit(t -> t.putPin(cluster, pin));
+  }
+
+  /**
+   * Several metadata entries of one key of a cluster as one change: checked together (C0 for every entry, then C2
+   * and C3 once), stored as one pin, and sent to every instance below in the order given.
+   */
+  void writeClusterMeta(Draft d, String cluster, List<KeyOperation> ops, boolean force) {
+    if (!tree.isCluster(cluster)) {
+      d.refuse(Refusals.clusterMissing(cluster));
+      return;
+    }
+    Set<Conflict> writable = new LinkedHashSet<>();
+    ops.forEach(op -> writable.addAll(ConflictRules.c0Writable(op)));
+    d.refuse(List.copyOf(writable));
+    d.refuse(ConflictRules.pinnable(ops.get(0).key()));
+    if (d.refused()) {
+      return;
+    }
+    changePinMeta(d, cluster, ops, force);
+    if (d.refused()) {
+      return;
+    }
+    for (Instance i : tree.targets(cluster)) {
+      ops.forEach(op -> d.send(i.id(), op));
+    }
   }
 
   private void deletePins(Draft d, String cluster, KeyName key, boolean force) {

@@ -36,6 +36,7 @@ public final class Planner {
     on(Change.Detach.class, (d, c) -> membership.detach(d, c.parent(), c.child()));
     on(Change.EditNode.class, (d, c) -> edit(d, c, membership, instances, clusters));
     on(Change.WriteCluster.class, (d, c) -> keys.writeCluster(d, c.cluster(), c.operation(), c.force()));
+    on(Change.WriteClusterMeta.class, (d, c) -> keys.writeClusterMeta(d, c.cluster(), c.operations(), c.force()));
     on(Change.WriteInstance.class, (d, c) -> keys.writeInstance(d, c.instance(), c.operation()));
     on(Change.Sync.class, (d, c) -> keys.sync(d, c.node()));
   }

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A stand-in for Elektra's REST daemon {@code elektrad} 0.11.0: serves {@link KeyDatabase}s over elektrad's
  * protocol, answering as the real daemon does (routes, status codes, bodies, content types, session cookies
- * and quirks, see {@code ELEKTRAD-PROTOCOL.md}), for tests, demos and benchmarks without real hosts.
+ * and quirks, see {@code docs/elektrad.md}), for tests, demos and benchmarks without real hosts.
  *
  * <pre>{@code
  * KeyDatabase db = new KeyDatabase();

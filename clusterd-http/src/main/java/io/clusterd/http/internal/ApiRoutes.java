@@ -4,16 +4,55 @@ import io.clusterd.core.Clusterd;
 import io.clusterd.http.ServerConfig;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
- * The REST API of HTTP-API.md, assembled from one class per resource; each handler maps the protocol onto the
+ * The REST API (docs/http-api.md), assembled from one class per resource; each handler maps the protocol onto the
  * {@link Clusterd} facade and nothing more. Keeps the one list of registered routes that OpenAPI describes.
  */
 public final class ApiRoutes {
-  /** Route paths registered, for the OpenAPI description and its test. */
-  public record Route(String method, String path, String summary) { }
+  /**
+   * A registered route as the OpenAPI description tells it: its request body (a schema name, and the record it is
+   * bound to when there is one), the query parameters it reads, its success answers (status to schema name,
+   * {@code A|B} for either, empty for no body) and whether it answers a fan-out result.
+   */
+  public record Route(String method, String path, String summary, Optional<String> body,
+      Optional<Class<? extends Record>> bodyType, List<String> query, SortedMap<Integer, String> answers,
+      boolean fanOut) {
+    public Route {
+      query = List.copyOf(query);
+      answers = Collections.unmodifiableSortedMap(new TreeMap<>(answers));
+    }
+
+    static Route of(String method, String path, String summary) {
+      return new Route(method, path, summary, Optional.empty(), Optional.empty(), List.of(), new TreeMap<>(), false);
+    }
+
+    Route withBody(String schema, Class<? extends Record> type) {
+      return new Route(method, path, summary, Optional.of(schema), Optional.ofNullable(type), query, answers, fanOut);
+    }
+
+    Route withQuery(List<String> names) {
+      List<String> all = new ArrayList<>(query);
+      names.stream().filter(n -> !all.contains(n)).forEach(all::add);
+      return new Route(method, path, summary, body, bodyType, all, answers, fanOut);
+    }
+
+    Route withAnswer(int status, String schema) {
+      SortedMap<Integer, String> all = new TreeMap<>(answers);
+      all.put(status, schema);
+      return new Route(method, path, summary, body, bodyType, query, all, fanOut);
+    }
+
+    Route fannedOut() {
+      return new Route(method, path, summary, body, bodyType, query, answers, true);
+    }
+  }
 
   /** The paths that need no token: liveness, signing in and out, and an instance's self-registration. */
   public static final Set<String> PUBLIC_PATHS = Set.of("/api/health", "/api/session", "/api/register");

@@ -33,11 +33,7 @@ final class Bodies {
 
   /** A JSON object body bound to {@code type}; declared types other than JSON and plain text answer 415. */
   static <T> Bound<T> bind(Context ctx, Class<T> type) {
-    String ct = contentType(ctx);
-    if (!ct.isEmpty() && !ct.startsWith("application/json") && !ct.startsWith("text/plain")) {
-      throw unsupported(ct, "application/json");
-    }
-    JsonNode tree = Json.object(json(ctx));
+    JsonNode tree = object(ctx);
     Set<String> present = new HashSet<>();
     tree.fieldNames().forEachRemaining(present::add);
     try {
@@ -45,6 +41,15 @@ final class Bodies {
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A JSON object body; declared types other than JSON and plain text answer 415. */
+  static JsonNode object(Context ctx) {
+    String ct = contentType(ctx);
+    if (!ct.isEmpty() && !ct.startsWith("application/json") && !ct.startsWith("text/plain")) {
+      throw unsupported(ct, "application/json");
+    }
+    return Json.object(json(ctx));
   }
 
   /** A key value: {@code text/plain} raw, or a JSON string ({@code null} = empty). */

@@ -17,20 +17,38 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The cluster routes of HTTP-API.md: registry, membership, versions, drift and sync; key routes are {@link KeyRoutes}. */
+/**
+ * The cluster routes of docs/http-api.md: registry, membership, versions, drift and sync; key routes are
+ * {@link KeyRoutes}.
+ */
 final class ClusterRoutes {
   /** {@code POST /api/clusters}. */
-  record NewCluster(String id, String name, String description, Map<String, String> labels, String parent,
-      List<String> instances, List<String> clusters) { }
+  record NewCluster(
+      @Doc("a client-chosen id [a-z0-9][a-z0-9._-]{0,62}; generated when absent") String id,
+      @Doc(value = "display name, 1 to 200 characters", required = true) String name,
+      @Doc("free text") String description,
+      @Doc("string labels") Map<String, String> labels,
+      @Doc("the id of the parent cluster; absent for a top-level cluster") String parent,
+      @Doc("ids of instances without a parent to attach") List<String> instances,
+      @Doc("ids of clusters without a parent to attach") List<String> clusters) { }
 
   /** {@code PUT /api/clusters/{id}}; {@code id} is accepted (a client sending back what it read) and not changed. */
-  record ClusterEdit(String name, String description, Map<String, String> labels, String parent, String id) { }
+  record ClusterEdit(
+      @Doc("a new display name") String name,
+      @Doc("a new description") String description,
+      @Doc("new labels; null clears them") Map<String, String> labels,
+      @Doc("moves the cluster under this cluster; null moves it to the top level") String parent,
+      @Doc("accepted and ignored (a client sending back what it read)") String id) { }
 
   /** {@code POST /api/clusters/{id}/instances}; {@code move} takes it from its current parent. */
-  record InstanceMember(String instanceId, Boolean move) { }
+  record InstanceMember(
+      @Doc(value = "the instance to attach", required = true) String instanceId,
+      @Doc("true takes it from its current parent (a move)") Boolean move) { }
 
   /** {@code POST /api/clusters/{id}/clusters}; {@code move} takes it from its current parent. */
-  record ClusterMember(String clusterId, Boolean move) { }
+  record ClusterMember(
+      @Doc(value = "the cluster to attach", required = true) String clusterId,
+      @Doc("true takes it from its current parent (a move)") Boolean move) { }
 
   private static final String ONE = "/api/clusters/{id}";
 
@@ -47,21 +65,27 @@ final class ClusterRoutes {
   }
 
   void register(RouteTable r) {
-    r.get("/api/clusters", "list clusters", this::list);
-    r.post("/api/clusters", "create a cluster", this::create);
-    r.get(ONE, "read a cluster with its subtree", this::get);
-    r.put(ONE, "edit a cluster; parent moves it", this::edit);
-    r.delete(ONE, "delete a cluster (C8)", this::delete);
-    r.get(ONE + "/pins", "own and inherited pins with the locking cluster", this::pins);
-    r.get(ONE + "/instances", "member instances", this::memberInstances);
-    r.post(ONE + "/instances", "attach an instance (C5, C6)", this::attachInstance);
-    r.delete(ONE + "/instances/{child}", "detach an instance", this::detachInstance);
-    r.get(ONE + "/clusters", "sub-clusters", this::memberClusters);
-    r.post(ONE + "/clusters", "attach a cluster (C4, C5, C6)", this::attachCluster);
-    r.delete(ONE + "/clusters/{child}", "detach a cluster", this::detachCluster);
-    r.get(ONE + "/version", "versions of all instances below", this::versions);
-    r.get(ONE + "/drift", "drifted keys per instance below", this::drift);
-    r.post(ONE + "/sync", "re-apply effective pins below", this::sync);
+    r.get("/api/clusters", "list clusters", this::list).answers(200, "Clusters");
+    r.post("/api/clusters", "create a cluster (C4-C6 for its members)", this::create).body(NewCluster.class)
+        .query("force").answers(201, "Cluster").dryRun();
+    r.get(ONE, "read a cluster with its subtree", this::get).answers(200, "Cluster");
+    r.put(ONE, "edit a cluster; parent moves it (C4, C6)", this::edit).body(ClusterEdit.class).query("force")
+        .answers(200, "Cluster").dryRun();
+    r.delete(ONE, "delete a cluster (C8)", this::delete).query("cascade").answers(200, "Deleted").dryRun();
+    r.get(ONE + "/pins", "own and inherited pins with the locking cluster", this::pins)
+        .answers(200, "EffectivePins");
+    r.get(ONE + "/instances", "member instances", this::memberInstances).answers(200, "Instances");
+    r.post(ONE + "/instances", "attach an instance (C5, C6)", this::attachInstance).body(InstanceMember.class)
+        .query("force").answers(200, "Attached").dryRun();
+    r.delete(ONE + "/instances/{child}", "detach an instance", this::detachInstance).answers(200, "Detached")
+        .dryRun();
+    r.get(ONE + "/clusters", "sub-clusters", this::memberClusters).answers(200, "Clusters");
+    r.post(ONE + "/clusters", "attach a cluster (C4, C5, C6)", this::attachCluster).body(ClusterMember.class)
+        .query("force").answers(200, "Attached").dryRun();
+    r.delete(ONE + "/clusters/{child}", "detach a cluster", this::detachCluster).answers(200, "Detached").dryRun();
+    r.get(ONE + "/version", "versions of all instances below", this::versions).answers(200, "Versions");
+    r.get(ONE + "/drift", "drifted keys per instance below", this::drift).answers(200, "Drift");
+    r.post(ONE + "/sync", "re-apply effective pins below", this::sync).fanOut().dryRun();
   }
 
   private void list(Context ctx) {

@@ -24,11 +24,11 @@ final class DaemonRoutes {
   }
 
   void register(RouteTable r) {
-    r.get("/api/version", "daemon and API version", this::version);
-    r.get("/api/openapi.json", "this description of the API", this::openApi);
-    r.get("/metrics", "metrics in Prometheus text format", this::metrics);
-    r.get("/api/health", "liveness and store status", this::health);
-    r.get("/api/tree", "the whole forest with instance status", this::tree);
+    r.get("/api/version", "daemon and API version", this::version).answers(200, "DaemonVersion");
+    r.get("/api/openapi.json", "this description of the API", this::openApi).answers(200, "OpenApiDocument");
+    r.get("/metrics", "metrics in Prometheus text format", this::metrics).answers(200, "PrometheusText");
+    r.get("/api/health", "liveness and store status", this::health).answers(200, "Health").answers(503, "Health");
+    r.get("/api/tree", "the whole forest with instance status", this::tree).answers(200, "Tree");
   }
 
   private void version(Context ctx) {
@@ -36,7 +36,8 @@ final class DaemonRoutes {
   }
 
   private void openApi(Context ctx) {
-    Answers.json(ctx, OpenApi.document(routes, version));
+    String host = ctx.host();
+    Answers.json(ctx, OpenApi.document(routes, version, host == null || host.isBlank() ? "/" : ctx.scheme() + "://" + host));
   }
 
   private void metrics(Context ctx) {

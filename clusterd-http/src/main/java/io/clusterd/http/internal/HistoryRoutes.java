@@ -14,7 +14,8 @@ final class HistoryRoutes {
   }
 
   void register(RouteTable r) {
-    r.get("/api/history", "change history, newest first", this::history);
+    r.get("/api/history", "change history, newest first", this::history).query("node", "limit", "before")
+        .answers(200, "History");
   }
 
   private void history(Context ctx) {

@@ -14,18 +14,30 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The instance routes of HTTP-API.md (registry, status, version, pins); key routes are {@link KeyRoutes}. */
+/** The instance routes of docs/http-api.md (registry, status, version, pins); key routes are {@link KeyRoutes}. */
 final class InstanceRoutes {
   /** {@code POST /api/instances} and {@code /api/register}: what the original web client sends, plus labels. */
-  record NewInstance(String id, String name, String host, String description, Map<String, String> labels,
-      String visibility, String transport) { }
+  record NewInstance(
+      @Doc("a client-chosen id [a-z0-9][a-z0-9._-]{0,62}; generated when absent") String id,
+      @Doc(value = "display name, 1 to 200 characters", required = true) String name,
+      @Doc(value = "the endpoint, e.g. http://10.0.0.5:33333 (an elektrad) or mem://name", required = true) String host,
+      @Doc("free text") String description,
+      @Doc("string labels") Map<String, String> labels,
+      @Doc("kept for the original web client, e.g. user or advanced") String visibility,
+      @Doc("the transport's scheme when it is not the endpoint's") String transport) { }
 
   /**
    * {@code PUT /api/instances/{id}}; {@code id} and {@code visibility} are accepted because the original web client
    * sends its whole form back, and are not changed.
    */
-  record InstanceEdit(String name, String host, String description, Map<String, String> labels, String parent,
-      String id, String visibility) { }
+  record InstanceEdit(
+      @Doc("a new display name") String name,
+      @Doc("a new endpoint") String host,
+      @Doc("a new description") String description,
+      @Doc("new labels; null clears them") Map<String, String> labels,
+      @Doc("moves the instance under this cluster; null moves it to the top level") String parent,
+      @Doc("accepted and ignored (a client sending back what it read)") String id,
+      @Doc("accepted and ignored (a client sending back what it read)") String visibility) { }
 
   private static final String ONE = "/api/instances/{id}";
 
@@ -46,15 +58,19 @@ final class InstanceRoutes {
   }
 
   void register(RouteTable r) {
-    r.get("/api/instances", "list instances", this::list);
-    r.post("/api/instances", "register an instance", this::register);
-    r.post("/api/register", "an instance registers itself with the apikey", this::selfRegister);
-    r.get(ONE, "read an instance", this::get);
-    r.put(ONE, "edit an instance", this::edit);
-    r.delete(ONE, "unregister an instance", this::unregister);
-    r.get(ONE + "/version", "forwarded version", this::version);
-    r.get(ONE + "/status", "synchronization status", this::status);
-    r.get(ONE + "/pins", "effective pins with the locking cluster", this::pins);
+    r.get("/api/instances", "list instances", this::list).answers(200, "Instances");
+    r.post("/api/instances", "register an instance (C7)", this::register).body(NewInstance.class)
+        .answers(201, "Instance").dryRun();
+    r.post("/api/register", "an instance registers itself with the apikey", this::selfRegister)
+        .body(NewInstance.class).query("apikey").answers(201, "Instance").dryRun();
+    r.get(ONE, "read an instance", this::get).answers(200, "Instance");
+    r.put(ONE, "edit an instance; parent moves it", this::edit).body(InstanceEdit.class).query("force")
+        .answers(200, "Instance").dryRun();
+    r.delete(ONE, "unregister an instance (nothing changes on the host)", this::unregister)
+        .answers(200, "Deleted").dryRun();
+    r.get(ONE + "/version", "forwarded version", this::version).answers(200, "InstanceVersion");
+    r.get(ONE + "/status", "synchronization status", this::status).answers(200, "Status");
+    r.get(ONE + "/pins", "effective pins with the locking cluster", this::pins).answers(200, "EffectivePins");
   }
 
   private void list(Context ctx) {

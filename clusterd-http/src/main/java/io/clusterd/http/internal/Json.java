@@ -32,7 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-/** The one shared ObjectMapper and the JSON shapes of the API (kept explicit so they match HTTP-API.md). */
+/** The one shared ObjectMapper and the JSON shapes of the API (kept explicit so they match docs/http-api.md). */
 public final class Json {
   /**
    * The server's one mapper. Binding request bodies, it refuses unknown fields, {@code null} inside arrays and

@@ -16,7 +16,7 @@ import org.eclipse.jetty.util.Callback;
  * {@code {"error": {...}}} JSON body as every other error, instead of Jetty's HTML or an empty body.
  */
 public final class JsonErrorHandler extends ErrorHandler {
-  private static final String JSON = "application/json; charset=utf-8";
+  private static final String JSON = Answers.JSON;
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {

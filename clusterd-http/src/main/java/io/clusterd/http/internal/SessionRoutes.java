@@ -9,7 +9,7 @@ import java.util.Map;
 /** Browser sign-in and sign-out: a session cookie made from a token, since the web client sends only cookies. */
 final class SessionRoutes {
   /** {@code POST /api/session} as JSON; any other body is the token itself. */
-  record SignIn(String token) { }
+  record SignIn(@Doc(value = "a token the daemon was started with", required = true) String token) { }
 
   private static final String COOKIE = "clusterd_session";
 
@@ -20,8 +20,9 @@ final class SessionRoutes {
   }
 
   void register(RouteTable r) {
-    r.post("/api/session", "sign in with a token (sets a session cookie)", this::signIn);
-    r.delete("/api/session", "sign out", this::signOut);
+    r.post("/api/session", "sign in with a token (sets a session cookie)", this::signIn).body(SignIn.class)
+        .answers(200, "Session");
+    r.delete("/api/session", "sign out", this::signOut).answers(200, "SignedOut");
   }
 
   private void signIn(Context ctx) {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All transports of one factory share one JDK {@link HttpClient} per connect timeout (HTTP/1.1, kept-alive
  * connections, no redirects, no cookie jar). Each transport keeps its own elektrad session (see
- * {@code ELEKTRAD-PROTOCOL.md}) and applies the response timeout of its {@link TransportConfig} to every request.
+ * {@code docs/elektrad.md}) and applies the response timeout of its {@link TransportConfig} to every request.
  *
  * <p>Addresses: before every request the factory's {@link AddressPolicy} judges the endpoint's host and every
  * address it resolves to then; by default ({@link AddressPolicy#noMetadata()}) link-local and cloud metadata

@@ -13,6 +13,6 @@
  * }</pre>
  *
  * <p>The protocol, with the real daemon's quirks this transport works around, is described in the design
- * document {@code ELEKTRAD-PROTOCOL.md}.
+ * document {@code docs/elektrad.md}.
  */
 package io.clusterd.core.transport.http;

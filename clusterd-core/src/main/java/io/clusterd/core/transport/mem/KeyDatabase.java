@@ -26,7 +26,7 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * An in-memory model of one host's Elektra key database, answering as a stock {@code elektrad} 0.11.0 does
- * (see {@code ELEKTRAD-PROTOCOL.md}). It backs the {@code mem} transport and lets tests and demos look at
+ * (see {@code docs/elektrad.md}). It backs the {@code mem} transport and lets tests and demos look at
  * and change a host's keys directly.
  *
  * <pre>{@code
