@@ -39,7 +39,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * A {@link Transport} speaking elektrad 0.11's REST protocol with the JDK {@link HttpClient}.
  *
- * <p>Why it does more than map calls to routes (see {@code ELEKTRAD-PROTOCOL.md}):
+ * <p>Why it does more than map calls to routes (see {@code docs/elektrad.md}):
  * <ul>
  *   <li>Session: elektrad keeps one Elektra handle per session cookie for an hour. Its {@code Set-Cookie} has
  *       no {@code Path}, so a cookie jar would not send it to other routes; this transport keeps the value
