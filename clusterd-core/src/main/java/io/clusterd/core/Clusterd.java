@@ -89,7 +89,7 @@ public final class Clusterd implements AutoCloseable {
     this.board = new StatusBoard(clock);
     this.deliveries = new Deliveries(transports::transport, board, commits, clock, b.maxInFlight, b.maxAttempts,
         b.retryBackoff);
-    this.forwarder = new Forwarder(transports, board);
+    this.forwarder = new Forwarder(transports, board, deliveries::answered);
     this.reconciler = new Reconciler(tree, forwarder, deliveries, board,
         id -> apply(new Change.Sync(id), Optional.of("reconciler")), clock, b.reconcileEvery);
     this.scheduler = b.scheduler;

@@ -265,6 +265,25 @@ class DispatchTest {
     }
   }
 
+  @Test
+  void pendingWrite_ofAnInstanceThatAnswersARead_isDeliveredAtOnce() throws Exception {
+    MemTransportFactory mem = new MemTransportFactory();
+    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO)
+        .retryBackoff(Duration.ofMillis(1)).build()) {
+      c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
+      c.registerInstance(InstanceSpec.of("b", "mem://b").withId("b"));
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a", "b")));
+      mem.stop("b");
+      assertEquals(207, c.pin("c", KEY, "v").status());
+      assertEquals(InstanceState.Status.PENDING, c.status("b").status());
+      mem.start("b");
+      c.lookup("b", KeyName.parse("user:/unrelated"), 0).join(); // any answer, no reconciler pass
+      waitFor(() -> "v".equals(mem.database("b").lookup(KEY, 0).value()), "delivery after the answer");
+      waitFor(() -> c.status("b").status() == InstanceState.Status.IN_SYNC, "in sync");
+      assertEquals("", c.status("b").detail(), "no stale connection error");
+    }
+  }
+
   /** Pins {@code user:/m/a}, then moves {@code user:/m} to {@code user:/n} on cluster {@code c} while the host fails. */
   private static FanOutResult moveMToN(Clusterd c, FlakyFactory f, int failures) {
     c.pin("c", KeyName.parse("user:/m/a"), "1");
