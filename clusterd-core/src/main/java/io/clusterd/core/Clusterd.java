@@ -22,6 +22,7 @@ import io.clusterd.core.internal.Planner;
 import io.clusterd.core.internal.Reconciler;
 import io.clusterd.core.internal.StatusBoard;
 import io.clusterd.core.internal.StoreWriter;
+import io.clusterd.core.internal.SyncPreview;
 import io.clusterd.core.internal.Tree;
 import io.clusterd.core.internal.TransportPool;
 import io.clusterd.core.internal.WritePlan;
@@ -112,6 +113,19 @@ public final class Clusterd implements AutoCloseable {
   /** Evaluates a change without applying it: the conflicts it would raise and what each instance would get. */
   public Plan plan(Change change) {
     return tree.read(t -> planner.plan(change, clock.instant(), Optional.empty()).describe(t));
+  }
+
+  /**
+   * A dry run of a sync that reads the live values: per instance below {@code node}, only the writes that would
+   * change something. An instance that does not answer keeps every write the sync would send it. The sync itself
+   * ({@code apply(new Change.Sync(node))}) still re-applies every effective pin.
+   */
+  public CompletableFuture<Plan> planSync(String node) {
+    Plan full = plan(new Change.Sync(node));
+    if (!full.accepted()) {
+      return CompletableFuture.completedFuture(full);
+    }
+    return reconciler.drift(targets(node)).thenApply(drift -> SyncPreview.narrow(full, drift));
   }
 
   /** Applies a change with no known actor. */
