@@ -55,6 +55,7 @@ final class InstanceRoutes {
     r.get(ONE + "/version", "forwarded version", this::version);
     r.get(ONE + "/status", "synchronization status", this::status);
     r.get(ONE + "/pins", "effective pins with the locking cluster", this::pins);
+    r.post(ONE + "/sync", "retry now: deliver what waits, re-apply the effective pins", this::sync);
   }
 
   private void list(Context ctx) {
@@ -118,6 +119,10 @@ final class InstanceRoutes {
     m.put("lastSeen", s.lastSeen().map(Object::toString).orElse(null));
     m.put("detail", s.detail());
     Answers.json(ctx, m);
+  }
+
+  private void sync(Context ctx) {
+    changes.sync(ctx, nodes.instanceId(ctx));
   }
 
   private void pins(Context ctx) {
