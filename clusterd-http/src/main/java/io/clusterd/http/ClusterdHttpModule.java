@@ -3,8 +3,10 @@ package io.clusterd.http;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.OptionalBinder;
 import io.clusterd.core.Clusterd;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Adds the REST API to clusterd's Guice wiring: with {@code ClusterdModule} installed too, the injector hands out
@@ -28,11 +30,13 @@ public final class ClusterdHttpModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(ServerConfig.class).toInstance(config);
+    // the daemon's --demo sets it; with it the server serves the demo routes
+    OptionalBinder.newOptionalBinder(binder(), DemoTree.class);
   }
 
   @Provides
   @Singleton
-  ClusterdServer server(Clusterd clusterd, ServerConfig serverConfig) {
-    return ClusterdServer.start(clusterd, serverConfig);
+  ClusterdServer server(Clusterd clusterd, ServerConfig serverConfig, Optional<DemoTree> demo) {
+    return ClusterdServer.start(clusterd, serverConfig, demo);
   }
 }

@@ -13,6 +13,11 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.JavalinBindException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,6 +60,16 @@ public final class ClusterdServer implements AutoCloseable {
    * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
    */
   public static ClusterdServer start(Clusterd clusterd, ServerConfig config) {
+    return start(clusterd, config, Optional.empty());
+  }
+
+  /**
+   * Starts the server; with a demo, its {@code /api/demo} routes (take a stand-in down, bring it back) are served
+   * too.
+   *
+   * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
+   */
+  public static ClusterdServer start(Clusterd clusterd, ServerConfig config, Optional<DemoTree> demo) {
     Objects.requireNonNull(clusterd, "clusterd");
     if (config.tokens().isEmpty() && !config.bindsLoopbackOnly()) {
       throw new IllegalStateException("refusing to listen on " + config.bind()
@@ -62,7 +77,7 @@ public final class ClusterdServer implements AutoCloseable {
     }
     Auth auth = new Auth(config.tokens(), config.registerKey());
     Metrics metrics = new Metrics(clusterd);
-    ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION);
+    ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION, demo);
     Javalin app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
@@ -89,8 +104,59 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
     });
-    app.start(config.bind(), config.port());
+    try {
+      app.start(config.bind(), config.port());
+    } catch (RuntimeException e) {
+      app.stop();
+      throw cannotListen(config, e);
+    }
     return new ClusterdServer(app, api, config);
+  }
+
+  /**
+   * Refuses an address the server could never listen on (not an IP address and no known host name), before
+   * anything starts.
+   *
+   * @throws IllegalStateException naming the address
+   */
+  static void checkAddress(String bind) {
+    try {
+      InetAddress.getByName(bind);
+    } catch (UnknownHostException | SecurityException e) {
+      throw new IllegalStateException("cannot listen on " + bind
+          + ": it is neither an IP address nor a known host name (use e.g. --bind 127.0.0.1 or --bind 0.0.0.0)");
+    }
+  }
+
+  /** One line saying why the server could not listen. */
+  private static IllegalStateException cannotListen(ServerConfig config, RuntimeException e) {
+    String where = config.bind() + ":" + config.port();
+    BindException bind = null;
+    boolean javalinBind = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      javalinBind |= t instanceof JavalinBindException;
+      if (t instanceof BindException b) {
+        bind = b;
+      }
+      if (t instanceof UnresolvedAddressException) {
+        return new IllegalStateException("cannot listen on " + where + ": " + config.bind() + " cannot be resolved", e);
+      }
+    }
+    String why = bind == null ? "" : String.valueOf(bind.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    if (why.contains("in use") || bind == null && javalinBind) {
+      return new IllegalStateException("cannot listen on " + where + ": the port is in use (by another clusterd, "
+          + "a running --demo, or another program); choose another with --port", e);
+    }
+    if (bind != null) {
+      return new IllegalStateException("cannot listen on " + where + ": " + config.bind()
+          + " is not an address of this host (" + bind.getMessage() + ")", e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return new IllegalStateException("cannot listen on " + where + ": "
+        + Optional.ofNullable(root.getMessage()).orElse(root.getClass().getSimpleName()), e);
   }
 
   private static String routeOf(Context ctx) {

@@ -13,7 +13,6 @@ import io.clusterd.core.InstanceSpec;
 import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.http.elektrad.ElektradServer;
-import io.clusterd.http.internal.DemoTree;
 import io.clusterd.http.internal.PluginLoader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -93,6 +93,13 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--demo", description = "start a demo tree of stand-in instances on loopback")
   boolean demo;
 
+  @Option(names = "--demo-ports", paramLabel = "FROM",
+      description = "with --demo: the stand-ins listen on FROM and the 11 ports after it (default: free ports)")
+  Integer demoPorts;
+
+  /** The demo's stand-ins, started before the wiring so the server serves the demo routes. */
+  private DemoTree demoTree;
+
   @Option(names = "--plugins", description = "directory of transport plugin jars: each *.jar in it is loaded "
       + "(ServiceLoader, META-INF/services/io.clusterd.spi.TransportFactory); broken ones are reported and skipped")
   Path plugins;
@@ -136,7 +143,20 @@ public final class Main implements Callable<Integer> {
       c.getErr().println("clusterd: " + reason(e));
       return 1;
     });
+    // a usage error is one line too: what is wrong, and where the options are listed
+    cmd.setParameterExceptionHandler((e, args) -> {
+      e.getCommandLine().getErr().println("clusterd: " + e.getMessage() + " (clusterd --help lists the options)");
+      return 2;
+    });
     return cmd;
+  }
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** A usage error (exit code 2) found after parsing. */
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   /** One line saying why the daemon could not start, also through Guice's wrapping exceptions. */
@@ -164,8 +184,12 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<ServerConfig.Token> parsed = new ArrayList<>();
-    for (String t : tokens) {
-      parsed.add(ServerConfig.Token.parse(t));
+    try {
+      for (String t : tokens) {
+        parsed.add(ServerConfig.Token.parse(t));
+      }
+    } catch (IllegalArgumentException e) {
+      throw usage("--token: " + e.getMessage());
     }
     if (tokenFile != null) {
       for (String line : Files.readAllLines(tokenFile)) {
@@ -175,30 +199,41 @@ public final class Main implements Callable<Integer> {
       }
     }
     if (maxInFlight < 1) {
-      throw new IllegalArgumentException("--max-in-flight must be at least 1");
+      throw usage("--max-in-flight must be at least 1");
     }
+    if (demoPorts != null && !demo) {
+      throw usage("--demo-ports needs --demo");
+    }
+    if (demoPorts != null && (demoPorts < 1 || demoPorts > 65535 - DemoTree.SIZE + 1)) {
+      throw usage("--demo-ports must be 1.." + (65535 - DemoTree.SIZE + 1) + " (the demo uses " + DemoTree.SIZE
+          + " ports from it): " + demoPorts);
+    }
+    ClusterdServer.checkAddress(bind);
     ServerConfig serverConfig = new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
         ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"));
     if (parsed.isEmpty() && !serverConfig.bindsLoopbackOnly()) {
       throw new IllegalStateException("refusing to listen on " + bind
           + " without authentication: configure at least one --token, or bind to 127.0.0.1");
     }
-    try {
-      Files.createDirectories(dataDir);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot use data directory " + dataDir + ": " + e.getMessage());
-    }
-    if (!Files.isWritable(dataDir)) {
-      throw new IllegalStateException("data directory " + dataDir + " is not writable");
-    }
+    checkDataDir(dataDir);
     List<PluginLoader.Plugin> loadedPlugins = loadPlugins(System.err);
-    Injector injector = wire(loadedPlugins, serverConfig);
-    Clusterd clusterd = injector.getInstance(Clusterd.class);
+    if (demo) {
+      demoTree = DemoTree.startStandIns(demoPorts == null ? OptionalInt.empty() : OptionalInt.of(demoPorts));
+    }
     List<AutoCloseable> closeables = new ArrayList<>();
+    Optional.ofNullable(demoTree).ifPresent(closeables::add);
+    Injector injector;
+    try {
+      injector = wire(loadedPlugins, serverConfig);
+    } catch (RuntimeException e) {
+      closeAll(closeables);
+      throw e;
+    }
+    Clusterd clusterd = injector.getInstance(Clusterd.class);
     ClusterdServer server;
     try {
-      if (demo) {
-        closeables.addAll(DemoTree.start(clusterd));
+      if (demoTree != null) {
+        demoTree.register(clusterd);
       }
       if (instance != null && clusterd.node("my").isEmpty()) {
         clusterd.registerInstance(InstanceSpec.of("my", instance).withId("my"));
@@ -221,6 +256,8 @@ public final class Main implements Callable<Integer> {
     if (parsed.isEmpty()) {
       out.println("  no tokens configured: listening on loopback only, without authentication");
     }
+    // every instance is probed now, not one reconciler period from now: status and pending writes are current
+    clusterd.reconcile();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
@@ -230,6 +267,33 @@ public final class Main implements Callable<Integer> {
     }, "clusterd-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** Creates the data directory when missing; says why it cannot be used (in one line) otherwise. */
+  static void checkDataDir(Path dir) {
+    String why = null;
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      why = "it is a file, not a directory";
+    } else {
+      try {
+        Files.createDirectories(dir);
+      } catch (java.nio.file.AccessDeniedException e) {
+        why = "permission denied creating " + e.getFile();
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        why = e.getFile() + " exists and is not a directory";
+      } catch (java.nio.file.FileSystemException e) {
+        why = "cannot create " + e.getFile() + ": " + (e.getReason() != null ? e.getReason()
+            : "the file system refuses (read-only, or a virtual file system such as /proc)");
+      } catch (IOException e) {
+        why = "cannot create it: " + e;
+      }
+    }
+    if (why == null && !Files.isWritable(dir)) {
+      why = "it is not writable by this user";
+    }
+    if (why != null) {
+      throw new IllegalStateException("cannot use data directory " + dir + ": " + why + " (choose another with --data-dir)");
+    }
   }
 
   /** The transport plugins of {@code --plugins} (none without it); each broken one is reported on {@code err}. */
@@ -262,6 +326,9 @@ public final class Main implements Callable<Integer> {
           new ClusterdHttpModule(serverConfig),
           binder -> {
             OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);
+            if (demoTree != null) {
+              OptionalBinder.newOptionalBinder(binder, DemoTree.class).setBinding().toInstance(demoTree);
+            }
             TransportBinder transports = TransportBinder.of(binder);
             for (PluginLoader.Plugin p : loadedPlugins) {
               transports.add(p.factory());
