@@ -92,10 +92,18 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.requestLogger.http((ctx, ms) -> {
         metrics.request(ctx.method().name(), routeOf(ctx), ctx.status().getCode(),
             java.time.Duration.ofNanos((long) (ms * 1_000_000)));
-        if (ACCESS.isInfoEnabled()) {
+        // reads are DEBUG (the web client polls the tree every 2 s); writes and errors are INFO
+        boolean read = ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD
+            || ctx.method() == HandlerType.OPTIONS;
+        boolean info = !read || ctx.status().getCode() >= 400;
+        if (info ? ACCESS.isInfoEnabled() : ACCESS.isDebugEnabled()) {
           Auth.Principal p = ctx.attribute("principal");
-          ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
-              p == null ? "-" : p.name());
+          String who = p == null ? "-" : p.name();
+          if (info) {
+            ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms), who);
+          } else {
+            ACCESS.debug("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms), who);
+          }
         }
       });
       cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));

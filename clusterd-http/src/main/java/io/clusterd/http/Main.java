@@ -97,6 +97,14 @@ public final class Main implements Callable<Integer> {
       description = "with --demo: the stand-ins listen on FROM and the 11 ports after it (default: free ports)")
   Integer demoPorts;
 
+  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+      description = "error, warn, info (writes and errors), debug (also every read) or trace (default ${DEFAULT-VALUE})")
+  String logLevel;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "plain",
+      description = "plain or json (one JSON object per line, for log shippers) (default ${DEFAULT-VALUE})")
+  String logFormat;
+
   /** The demo's stand-ins, started before the wiring so the server serves the demo routes. */
   private DemoTree demoTree;
 
@@ -183,6 +191,7 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    configureLogs();
     List<ServerConfig.Token> parsed = new ArrayList<>();
     try {
       for (String t : tokens) {
@@ -267,6 +276,20 @@ public final class Main implements Callable<Integer> {
     }, "clusterd-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** Sets up logging from {@code --log-level} and {@code --log-format}, before anything logs. */
+  private void configureLogs() {
+    Logs.Format format = switch (logFormat.toLowerCase(java.util.Locale.ROOT)) {
+      case "plain" -> Logs.Format.PLAIN;
+      case "json" -> Logs.Format.JSON;
+      default -> throw usage("--log-format must be plain or json, not '" + logFormat + "'");
+    };
+    try {
+      Logs.configure(Logs.level(logLevel), format);
+    } catch (IllegalArgumentException e) {
+      throw usage("--log-level: " + e.getMessage());
+    }
   }
 
   /** Creates the data directory when missing; says why it cannot be used (in one line) otherwise. */
@@ -370,6 +393,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      Logs.configure(java.util.logging.Level.INFO, Logs.Format.PLAIN);
       ElektradServer server = ElektradServer.start(bind, port, new KeyDatabase());
       if (delayMs > 0) {
         server.delay(Duration.ofMillis(delayMs));

@@ -73,6 +73,8 @@ class CommandLineTest {
     assertEquals(2, Main.run("--token", "foo"), "a malformed token is a usage error");
     assertEquals(2, Main.run("--demo-ports", "40000"), "--demo-ports without --demo");
     assertEquals(2, Main.run("--demo", "--demo-ports", "65530"), "twelve ports do not fit");
+    assertEquals(2, Main.run("--log-level", "loud"));
+    assertEquals(2, Main.run("--log-format", "xml"));
   }
 
   @Test

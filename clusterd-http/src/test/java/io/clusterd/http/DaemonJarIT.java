@@ -171,6 +171,45 @@ class DaemonJarIT {
   }
 
   @Test
+  void logs_asJsonLines_listWritesAndErrorsButNotReadsAtInfo() throws Exception {
+    Path log = dir.resolve("daemon.log");
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+        jar().toAbsolutePath().toString(), "--port", "0", "--log-format", "json", "--reconcile-every", "0"));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    try {
+      String url = null;
+      for (int i = 0; i < 300 && url == null; i++) {
+        Matcher m = LISTENING.matcher(Files.readString(log));
+        url = m.find() ? m.group(1) : null;
+        Thread.sleep(100);
+      }
+      assertTrue(url != null, Files.readString(log));
+      ApiClient api = new ApiClient(url);
+      assertEquals(200, api.get("/api/tree").status());
+      assertEquals(201, api.json("POST", "/api/clusters", "{\"id\":\"c\",\"name\":\"c\"}").status());
+      assertEquals(404, api.get("/api/clusters/nope").status());
+    } finally {
+      p.destroy();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    }
+    List<JsonNode> access = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      if (line.startsWith("{")) {
+        JsonNode n = ApiClient.JSON.readTree(line); // every log line is one JSON object
+        assertTrue(n.has("time") && n.has("level") && n.has("message"), line);
+        if (n.get("logger").asText().equals("io.clusterd.access")) {
+          access.add(n);
+        }
+      }
+    }
+    List<String> messages = access.stream().map(n -> n.get("message").asText()).toList();
+    assertTrue(messages.stream().anyMatch(m -> m.startsWith("POST /api/clusters 201")), messages.toString());
+    assertTrue(messages.stream().anyMatch(m -> m.startsWith("GET /api/clusters/nope 404")), messages.toString());
+    assertFalse(messages.stream().anyMatch(m -> m.startsWith("GET /api/tree")), "reads are DEBUG: " + messages);
+  }
+
+  @Test
   void instanceCommand_servesTheElektradProtocol() throws Exception {
     Process p = java(dir, "instance", "--port", "0");
     try {
