@@ -339,6 +339,17 @@ public final class Clusterd implements AutoCloseable {
     return board.status(instance, deliveries.pendingCount(instance));
   }
 
+  /** Durable deliveries (writes of desired state) waiting for an instance. */
+  public int pendingDeliveries(String instance) {
+    instance(instance);
+    return deliveries.pendingCount(instance);
+  }
+
+  /** The engine's counters: reconciler passes and failures, store commits and their time. */
+  public EngineStats stats() {
+    return new EngineStats(reconciler.runs(), reconciler.failures(), commits.commits(), commits.commitTime());
+  }
+
   /**
    * One reconciliation pass over every instance, now: delivers pending writes to every instance that answers,
    * then checks drift and re-applies the effective pins of drifted instances. The background passes skip

@@ -47,11 +47,13 @@ public final class ClusterdServer implements AutoCloseable {
   private final Javalin app;
   private final ApiRoutes api;
   private final ServerConfig config;
+  private final Metrics metrics;
 
-  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config) {
+  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config, Metrics metrics) {
     this.app = app;
     this.api = api;
     this.config = config;
+    this.metrics = metrics;
   }
 
   /**
@@ -116,9 +118,10 @@ public final class ClusterdServer implements AutoCloseable {
       app.start(config.bind(), config.port());
     } catch (RuntimeException e) {
       app.stop();
+      metrics.close();
       throw cannotListen(config, e);
     }
-    return new ClusterdServer(app, api, config);
+    return new ClusterdServer(app, api, config, metrics);
   }
 
   /**
@@ -258,5 +261,6 @@ public final class ClusterdServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    metrics.close();
   }
 }
