@@ -10,6 +10,7 @@ module io.clusterd.http {
   requires com.google.guice;
   requires info.picocli;
   requires io.javalin;
+  requires java.logging;
   requires java.net.http;
   requires micrometer.core;
   requires micrometer.registry.prometheus;

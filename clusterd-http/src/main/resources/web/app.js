@@ -7,7 +7,7 @@ import { Forest, ForestView, worstStatus } from './tree.js';
 import { keysView } from './keys.js';
 import { driftView } from './drift.js';
 import { historyView } from './history.js';
-import { previewAndApply, showResults } from './cluster.js';
+import { previewAndApply, showResults, outcomeText } from './cluster.js';
 
 const POLL_MS = 2000;
 const TABS = {
@@ -29,6 +29,8 @@ let forest = new Forest([]);
 let shown = { key: null, headJson: null };
 let polling = null;
 let signingIn = false;
+/** In demo mode the stand-ins by instance id ({port, running}); null otherwise, undefined until known. */
+let demo;
 
 const view = new ForestView(els.tree, {
   select: n => { location.hash = `#/${n.type}/${encodeURIComponent(n.id)}`; },
@@ -42,11 +44,21 @@ async function loadTree() {
   try {
     const { tree } = await request('GET', '/api/tree');
     forest = new Forest(tree);
+    if (demo === undefined) await loadDemo();
     view.update(forest);
     renderSummary();
     route();
   } catch (e) {
     if (e.i18n !== 'NEED_AUTHENTICATION') showError(e, 'Loading the tree');
+  }
+}
+
+/** The demo routes exist only in demo mode: a 404 means a real deployment. */
+async function loadDemo() {
+  try {
+    demo = (await request('GET', '/api/demo')).standIns;
+  } catch (e) {
+    demo = e.status === 404 ? null : undefined;
   }
 }
 
@@ -194,6 +206,13 @@ function actionsFor(n) {
   items.push({ label: 'Move to\u2026', run: () => moveDialog(n) });
   if (n.parent) items.push({ label: `Detach from ${forest.name(n.parent)}`, run: () => detach(n) });
   items.push({ label: 'Rename\u2026', run: () => rename(n) });
+  if (n.type === 'instance') items.push({ label: 'Retry now', run: () => retryNow(n) });
+  const standIn = n.type === 'instance' && demo ? demo[n.id] : null;
+  if (standIn) {
+    items.push(standIn.running
+      ? { label: 'Take stand-in down (demo)', run: () => switchStandIn(n, 'stop') }
+      : { label: 'Bring stand-in back (demo)', run: () => switchStandIn(n, 'start') });
+  }
   items.push({ label: n.type === 'cluster' ? 'Delete\u2026' : 'Unregister\u2026', danger: true, run: () => remove(n) });
   return items;
 }
@@ -279,7 +298,7 @@ async function moveNode(id, target) {
       ? query => request('PUT', nodeBase(n), { json: { parent: target }, query })
       : query => request('POST', `/api/clusters/${encodeURIComponent(target)}/instances`, { json: { instanceId: id, move: true }, query });
     const answer = await previewAndApply({ title: `Move ${n.name} to ${where}`, forest, send });
-    if (answer) announce(`${n.name} moved to ${where}`);
+    if (answer) announce(`${n.name} moved to ${where}: ${outcomeText(answer)}`);
   } catch (e) {
     showError(e, `Moving ${n.name} to ${where}`);
   }
@@ -295,6 +314,29 @@ async function detach(n) {
     announce(`${n.name} detached from ${parent.name}`);
   } catch (e) {
     showError(e, `Detaching ${n.name}`);
+  }
+  await loadTree();
+}
+
+/** Delivers what waits for an instance and re-applies its pins now (POST /api/instances/{id}/sync). */
+async function retryNow(n) {
+  try {
+    const answer = await request('POST', `${nodeBase(n)}/sync`);
+    announce(`Retry ${n.name}: ${outcomeText(answer)}`);
+  } catch (e) {
+    showError(e, `Retrying ${n.name}`);
+  }
+  await loadTree();
+}
+
+/** Demo mode: takes an instance's stand-in down or brings it back. */
+async function switchStandIn(n, action) {
+  try {
+    const s = await request('POST', `/api/demo/instances/${encodeURIComponent(n.id)}/${action}`);
+    demo[n.id] = { ...demo[n.id], running: s.running };
+    announce(`${n.name}: stand-in ${s.running ? 'back up' : 'down'}`);
+  } catch (e) {
+    showError(e, `Stand-in ${n.name}`);
   }
   await loadTree();
 }

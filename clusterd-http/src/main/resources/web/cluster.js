@@ -63,6 +63,20 @@ export function resultsView(r, forest) {
     }), 'outcomes') : null);
 }
 
+/**
+ * The notice after a write: "done" only when every instance took it, else what happened, e.g.
+ * "applied to 1 of 2, 1 pending" (pending: kept and delivered when the instance answers again).
+ */
+export function outcomeText(answer) {
+  const fan = answer && (answer.summary ? answer : answer.fanOut);
+  if (!fan || !fan.summary || !fan.summary.failed) return 'done';
+  const failedResults = (fan.results || []).filter(o => !(o.status >= 200 && o.status < 300));
+  const pending = failedResults.filter(o => o.error && PENDING.includes(o.error.i18n)).length;
+  const failed = fan.summary.failed - pending;
+  return `applied to ${fan.summary.succeeded} of ${fan.summary.total}`
+    + (pending ? `, ${pending} pending` : '') + (failed ? `, ${failed} failed` : '');
+}
+
 /** Shows the results of a fan-out in a dialog. */
 export function showResults(title, r, forest) {
   return openDialog({ title, content: resultsView(r, forest), cancel: 'Close', wide: true, id: 'results-dialog' });

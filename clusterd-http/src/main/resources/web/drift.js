@@ -2,7 +2,7 @@
 // (or that are missing), with a sync action that re-applies the effective pins (preview first).
 import { request, nodeBase } from './api.js';
 import { h, showError, badge, table, announce } from './ui.js';
-import { previewAndApply } from './cluster.js';
+import { previewAndApply, outcomeText } from './cluster.js';
 
 export function driftView(cluster, forest) {
   const el = h('div', { class: 'drift' });
@@ -11,7 +11,7 @@ export function driftView(cluster, forest) {
     try {
       const answer = await previewAndApply({ title: `Sync ${cluster.name}`, forest,
         send: query => request('POST', `${nodeBase(cluster)}/sync`, { query }) });
-      if (answer) announce(`Sync of ${cluster.name}: done`);
+      if (answer) announce(`Sync of ${cluster.name}: ${outcomeText(answer)}`);
     } catch (e) {
       showError(e, `Sync ${cluster.name}`);
     }

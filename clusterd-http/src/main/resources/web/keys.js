@@ -4,7 +4,7 @@
 import { request, splitKey, keyPath, nodeBase } from './api.js';
 import { h, fill, showError, announce, openDialog, confirmDialog, field, table, lockIcon } from './ui.js';
 import { validate, enumValues, hasChecks } from './validate.js';
-import { previewAndApply } from './cluster.js';
+import { previewAndApply, outcomeText } from './cluster.js';
 
 const NAMESPACES = ['user:/', 'system:/', 'dir:/', 'spec:/'];
 
@@ -176,13 +176,14 @@ class KeyBrowser {
   async write(title, method, route, name, opts = {}) {
     const url = this.url(route, name);
     try {
+      let answer = null;
       if (this.cluster) {
-        const answer = await previewAndApply({ title, forest: this.forest, send: query => request(method, url, { ...opts, query }) });
+        answer = await previewAndApply({ title, forest: this.forest, send: query => request(method, url, { ...opts, query }) });
         if (!answer) return false;
       } else {
         await request(method, url, opts);
       }
-      announce(`${title}: done`);
+      announce(`${title}: ${outcomeText(answer)}`);
       return true;
     } catch (e) {
       showError(e, title);

@@ -22,6 +22,7 @@ import io.clusterd.core.internal.Planner;
 import io.clusterd.core.internal.Reconciler;
 import io.clusterd.core.internal.StatusBoard;
 import io.clusterd.core.internal.StoreWriter;
+import io.clusterd.core.internal.SyncPreview;
 import io.clusterd.core.internal.Tree;
 import io.clusterd.core.internal.TransportPool;
 import io.clusterd.core.internal.WritePlan;
@@ -93,7 +94,7 @@ public final class Clusterd implements AutoCloseable {
     this.board = new StatusBoard(clock);
     this.deliveries = new Deliveries(transports::transport, board, commits, clock, b.maxInFlight, b.maxAttempts,
         b.retryBackoff);
-    this.forwarder = new Forwarder(transports, board);
+    this.forwarder = new Forwarder(transports, board, deliveries::answered);
     this.reconciler = new Reconciler(tree, forwarder, deliveries, board,
         id -> apply(new Change.Sync(id), Optional.of("reconciler")), clock, b.reconcileEvery);
     this.scheduler = b.scheduler;
@@ -116,6 +117,19 @@ public final class Clusterd implements AutoCloseable {
   /** Evaluates a change without applying it: the conflicts it would raise and what each instance would get. */
   public Plan plan(Change change) {
     return tree.read(t -> planner.plan(change, clock.instant(), Optional.empty()).describe(t));
+  }
+
+  /**
+   * A dry run of a sync that reads the live values: per instance below {@code node}, only the writes that would
+   * change something. An instance that does not answer keeps every write the sync would send it. The sync itself
+   * ({@code apply(new Change.Sync(node))}) still re-applies every effective pin.
+   */
+  public CompletableFuture<Plan> planSync(String node) {
+    Plan full = plan(new Change.Sync(node));
+    if (!full.accepted()) {
+      return CompletableFuture.completedFuture(full);
+    }
+    return reconciler.drift(targets(node)).thenApply(drift -> SyncPreview.narrow(full, drift));
   }
 
   /** Applies a change with no known actor. */
@@ -327,6 +341,17 @@ public final class Clusterd implements AutoCloseable {
   public InstanceState status(String instance) {
     instance(instance);
     return board.status(instance, deliveries.pendingCount(instance));
+  }
+
+  /** Durable deliveries (writes of desired state) waiting for an instance. */
+  public int pendingDeliveries(String instance) {
+    instance(instance);
+    return deliveries.pendingCount(instance);
+  }
+
+  /** The engine's counters: reconciler passes and failures, store commits and their time. */
+  public EngineStats stats() {
+    return new EngineStats(reconciler.runs(), reconciler.failures(), commits.commits(), commits.commitTime());
   }
 
   /**

@@ -290,6 +290,54 @@ class DispatchTest {
     }
   }
 
+  @Test
+  void pendingWrite_ofAnInstanceThatAnswersARead_isDeliveredAtOnce() throws Exception {
+    MemTransportFactory mem = new MemTransportFactory();
+    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO)
+        .retryBackoff(Duration.ofMillis(1)).build()) {
+      c.registerInstance(InstanceSpec.of("a", "mem://a").withId("a"));
+      c.registerInstance(InstanceSpec.of("b", "mem://b").withId("b"));
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a", "b")));
+      mem.stop("b");
+      assertEquals(207, c.pin("c", KEY, "v").status());
+      assertEquals(InstanceState.Status.PENDING, c.status("b").status());
+      mem.start("b");
+      c.lookup("b", KeyName.parse("user:/unrelated"), 0).join(); // any answer, no reconciler pass
+      waitFor(() -> "v".equals(mem.database("b").lookup(KEY, 0).value()), "delivery after the answer");
+      waitFor(() -> c.status("b").status() == InstanceState.Status.IN_SYNC, "in sync");
+      assertEquals("", c.status("b").detail(), "no stale connection error");
+    }
+  }
+
+  @Test
+  void syncPreview_withOneDriftedKey_listsOnlyTheWritesThatChangeSomething() {
+    MemTransportFactory mem = new MemTransportFactory();
+    KeyName other = KeyName.parse("user:/app/y");
+    try (Clusterd c = Clusterd.builder().transport(mem).reconcileEvery(Duration.ZERO)
+        .retryBackoff(Duration.ofMillis(1)).build()) {
+      for (String id : List.of("a", "b", "down")) {
+        c.registerInstance(InstanceSpec.of(id, "mem://" + id).withId(id));
+      }
+      c.createCluster(ClusterSpec.of("c").withId("c").withMembers(List.of("a", "b", "down")));
+      c.pin("c", KEY, "v");
+      c.pin("c", other, "w");
+      c.apply(new Change.WriteCluster("c", KeyOperation.setMeta(KEY, "check/type", "string"), false)).join();
+      mem.database("a").set(KEY, "changed by hand");
+      mem.stop("down");
+
+      Plan preview = c.planSync("c").join();
+
+      assertEquals(3, c.plan(new Change.Sync("c")).changes().size(), "the sync itself re-applies everything");
+      assertEquals(List.of("a", "down"), preview.changes().stream().map(Plan.InstanceChanges::instance).toList(),
+          "b has every pin; down cannot be read, so it keeps every write");
+      assertEquals(List.of(KeyOperation.set(KEY, "v")), preview.changes().get(0).operations(),
+          "only the value differs on a: its metadata and the other key stay out");
+      assertEquals(3, preview.changes().get(1).operations().size());
+      assertTrue(preview.accepted());
+      assertFalse(c.planSync("no-such-node").join().accepted(), "an unknown node is refused as a plan");
+    }
+  }
+
   /** Pins {@code user:/m/a}, then moves {@code user:/m} to {@code user:/n} on cluster {@code c} while the host fails. */
   private static FanOutResult moveMToN(Clusterd c, FlakyFactory f, int failures) {
     c.pin("c", KeyName.parse("user:/m/a"), "1");

@@ -3,12 +3,14 @@ package io.clusterd.http;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.OptionalBinder;
 import io.clusterd.core.Clusterd;
 import io.clusterd.spi.TransportFactory;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Adds the REST API to clusterd's Guice wiring: with {@code ClusterdModule} installed too, the injector hands out
@@ -33,12 +35,14 @@ public final class ClusterdHttpModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(ServerConfig.class).toInstance(config);
+    // the daemon's --demo sets it; with it the server serves the demo routes
+    OptionalBinder.newOptionalBinder(binder(), DemoTree.class);
   }
 
   @Provides
   @Singleton
   ClusterdServer server(Clusterd clusterd, ServerConfig serverConfig, Clock clock,
-      Map<String, TransportFactory> transports) {
-    return ClusterdServer.start(clusterd, serverConfig, clock, List.copyOf(transports.values()));
+      Map<String, TransportFactory> transports, Optional<DemoTree> demo) {
+    return ClusterdServer.start(clusterd, serverConfig, clock, List.copyOf(transports.values()), demo);
   }
 }

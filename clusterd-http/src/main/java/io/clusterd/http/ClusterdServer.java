@@ -15,6 +15,11 @@ import io.javalin.http.HandlerType;
 import io.clusterd.spi.TransportFactory;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.JavalinBindException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
@@ -47,11 +52,13 @@ public final class ClusterdServer implements AutoCloseable {
   private final Javalin app;
   private final ApiRoutes api;
   private final ServerConfig config;
+  private final Metrics metrics;
 
-  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config) {
+  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config, Metrics metrics) {
     this.app = app;
     this.api = api;
     this.config = config;
+    this.metrics = metrics;
   }
 
   /**
@@ -60,7 +67,7 @@ public final class ClusterdServer implements AutoCloseable {
    * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
    */
   public static ClusterdServer start(Clusterd clusterd, ServerConfig config) {
-    return start(clusterd, config, Clock.systemUTC(), List.of());
+    return start(clusterd, config, Clock.systemUTC(), List.of(), Optional.empty());
   }
 
   /**
@@ -71,6 +78,17 @@ public final class ClusterdServer implements AutoCloseable {
    */
   public static ClusterdServer start(Clusterd clusterd, ServerConfig config, Clock clock,
       Collection<? extends TransportFactory> transports) {
+    return start(clusterd, config, clock, transports, Optional.empty());
+  }
+
+  /**
+   * Starts the server as {@link #start(Clusterd, ServerConfig, Clock, Collection)} does; with a demo, its
+   * {@code /api/demo} routes (take a stand-in down, bring it back) are served too.
+   *
+   * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
+   */
+  public static ClusterdServer start(Clusterd clusterd, ServerConfig config, Clock clock,
+      Collection<? extends TransportFactory> transports, Optional<DemoTree> demo) {
     Objects.requireNonNull(clusterd, "clusterd");
     if (config.tokens().isEmpty() && !config.bindsLoopbackOnly()) {
       throw new IllegalStateException("refusing to listen on " + config.bind()
@@ -83,7 +101,7 @@ public final class ClusterdServer implements AutoCloseable {
         metrics.httpTransport(http);
       }
     }
-    ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION);
+    ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION, demo);
     Javalin app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
@@ -98,10 +116,18 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.requestLogger.http((ctx, ms) -> {
         metrics.request(ctx.method().name(), routeOf(ctx), ctx.status().getCode(),
             java.time.Duration.ofNanos((long) (ms * 1_000_000)));
-        if (ACCESS.isInfoEnabled()) {
+        // reads are DEBUG (the web client polls the tree every 2 s); writes and errors are INFO
+        boolean read = ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD
+            || ctx.method() == HandlerType.OPTIONS;
+        boolean info = !read || ctx.status().getCode() >= 400;
+        if (info ? ACCESS.isInfoEnabled() : ACCESS.isDebugEnabled()) {
           Auth.Principal p = ctx.attribute("principal");
-          ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
-              p == null ? "-" : p.name());
+          String who = p == null ? "-" : p.name();
+          if (info) {
+            ACCESS.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms), who);
+          } else {
+            ACCESS.debug("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms), who);
+          }
         }
       });
       cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));
@@ -110,8 +136,60 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
     });
-    app.start(config.bind(), config.port());
-    return new ClusterdServer(app, api, config);
+    try {
+      app.start(config.bind(), config.port());
+    } catch (RuntimeException e) {
+      app.stop();
+      metrics.close();
+      throw cannotListen(config, e);
+    }
+    return new ClusterdServer(app, api, config, metrics);
+  }
+
+  /**
+   * Refuses an address the server could never listen on (not an IP address and no known host name), before
+   * anything starts.
+   *
+   * @throws IllegalStateException naming the address
+   */
+  static void checkAddress(String bind) {
+    try {
+      InetAddress.getByName(bind);
+    } catch (UnknownHostException | SecurityException e) {
+      throw new IllegalStateException("cannot listen on " + bind
+          + ": it is neither an IP address nor a known host name (use e.g. --bind 127.0.0.1 or --bind 0.0.0.0)");
+    }
+  }
+
+  /** One line saying why the server could not listen. */
+  private static IllegalStateException cannotListen(ServerConfig config, RuntimeException e) {
+    String where = config.bind() + ":" + config.port();
+    BindException bind = null;
+    boolean javalinBind = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      javalinBind |= t instanceof JavalinBindException;
+      if (t instanceof BindException b) {
+        bind = b;
+      }
+      if (t instanceof UnresolvedAddressException) {
+        return new IllegalStateException("cannot listen on " + where + ": " + config.bind() + " cannot be resolved", e);
+      }
+    }
+    String why = bind == null ? "" : String.valueOf(bind.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    if (why.contains("in use") || bind == null && javalinBind) {
+      return new IllegalStateException("cannot listen on " + where + ": the port is in use (by another clusterd, "
+          + "a running --demo, or another program); choose another with --port", e);
+    }
+    if (bind != null) {
+      return new IllegalStateException("cannot listen on " + where + ": " + config.bind()
+          + " is not an address of this host (" + bind.getMessage() + ")", e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return new IllegalStateException("cannot listen on " + where + ": "
+        + Optional.ofNullable(root.getMessage()).orElse(root.getClass().getSimpleName()), e);
   }
 
   private static String routeOf(Context ctx) {
@@ -210,5 +288,6 @@ public final class ClusterdServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    metrics.close();
   }
 }

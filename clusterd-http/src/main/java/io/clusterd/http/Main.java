@@ -15,7 +15,6 @@ import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.http.HttpTransportFactory;
 import io.clusterd.core.transport.mem.KeyDatabase;
 import io.clusterd.http.elektrad.ElektradServer;
-import io.clusterd.http.internal.DemoTree;
 import io.clusterd.http.internal.PluginLoader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -109,6 +109,21 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--demo", description = "start a demo tree of stand-in instances on loopback")
   boolean demo;
 
+  @Option(names = "--demo-ports", paramLabel = "FROM",
+      description = "with --demo: the stand-ins listen on FROM and the 11 ports after it (default: free ports)")
+  Integer demoPorts;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+      description = "error, warn, info (writes and errors), debug (also every read) or trace (default ${DEFAULT-VALUE})")
+  String logLevel;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "plain",
+      description = "plain or json (one JSON object per line, for log shippers) (default ${DEFAULT-VALUE})")
+  String logFormat;
+
+  /** The demo's stand-ins, started before the wiring so the server serves the demo routes. */
+  private DemoTree demoTree;
+
   @Option(names = "--plugins", description = "directory of transport plugin jars: each *.jar in it is loaded "
       + "(ServiceLoader, META-INF/services/io.clusterd.spi.TransportFactory); broken ones are reported and skipped")
   Path plugins;
@@ -152,7 +167,20 @@ public final class Main implements Callable<Integer> {
       c.getErr().println("clusterd: " + reason(e));
       return e instanceof UsageException ? 2 : 1;
     });
+    // a usage error is one line too: what is wrong, and where the options are listed
+    cmd.setParameterExceptionHandler((e, args) -> {
+      e.getCommandLine().getErr().println("clusterd: " + e.getMessage() + " (clusterd --help lists the options)");
+      return 2;
+    });
     return cmd;
+  }
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** A usage error (exit code 2) found after parsing. */
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   /** One line saying why the daemon could not start, also through Guice's wrapping exceptions. */
@@ -187,6 +215,15 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    configureLogs();
+    if (demoPorts != null && !demo) {
+      throw usage("--demo-ports needs --demo");
+    }
+    if (demoPorts != null && (demoPorts < 1 || demoPorts > 65535 - DemoTree.SIZE + 1)) {
+      throw usage("--demo-ports must be 1.." + (65535 - DemoTree.SIZE + 1) + " (the demo uses " + DemoTree.SIZE
+          + " ports from it): " + demoPorts);
+    }
+    ClusterdServer.checkAddress(bind);
     ServerConfig serverConfig = serverConfig();
     List<ServerConfig.Token> parsed = serverConfig.tokens();
     if (System.getProperty(KEEP_ALIVE) == null) {
@@ -198,22 +235,25 @@ public final class Main implements Callable<Integer> {
       throw new IllegalStateException("refusing to listen on " + bind
           + " without authentication: configure at least one --token, or bind to 127.0.0.1");
     }
-    try {
-      Files.createDirectories(dataDir);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot use data directory " + dataDir + ": " + e.getMessage());
-    }
-    if (!Files.isWritable(dataDir)) {
-      throw new IllegalStateException("data directory " + dataDir + " is not writable");
-    }
+    checkDataDir(dataDir);
     List<PluginLoader.Plugin> loadedPlugins = loadPlugins(System.err);
-    Injector injector = wire(loadedPlugins, serverConfig);
-    Clusterd clusterd = injector.getInstance(Clusterd.class);
+    if (demo) {
+      demoTree = DemoTree.startStandIns(demoPorts == null ? OptionalInt.empty() : OptionalInt.of(demoPorts));
+    }
     List<AutoCloseable> closeables = new ArrayList<>();
+    Optional.ofNullable(demoTree).ifPresent(closeables::add);
+    Injector injector;
+    try {
+      injector = wire(loadedPlugins, serverConfig);
+    } catch (RuntimeException e) {
+      closeAll(closeables);
+      throw e;
+    }
+    Clusterd clusterd = injector.getInstance(Clusterd.class);
     ClusterdServer server;
     try {
-      if (demo) {
-        closeables.addAll(DemoTree.start(clusterd));
+      if (demoTree != null) {
+        demoTree.register(clusterd);
       }
       if (instance != null && clusterd.node("my").isEmpty()) {
         clusterd.registerInstance(InstanceSpec.of("my", instance).withId("my"));
@@ -236,6 +276,8 @@ public final class Main implements Callable<Integer> {
     if (parsed.isEmpty()) {
       out.println("  no tokens configured: listening on loopback only, without authentication");
     }
+    // every instance is probed now, not one reconciler period from now: status and pending writes are current
+    clusterd.reconcile();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
@@ -278,6 +320,47 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /** Sets up logging from {@code --log-level} and {@code --log-format}, before anything logs. */
+  private void configureLogs() {
+    Logs.Format format = switch (logFormat.toLowerCase(java.util.Locale.ROOT)) {
+      case "plain" -> Logs.Format.PLAIN;
+      case "json" -> Logs.Format.JSON;
+      default -> throw usage("--log-format must be plain or json, not '" + logFormat + "'");
+    };
+    try {
+      Logs.configure(Logs.level(logLevel), format);
+    } catch (IllegalArgumentException e) {
+      throw usage("--log-level: " + e.getMessage());
+    }
+  }
+
+  /** Creates the data directory when missing; says why it cannot be used (in one line) otherwise. */
+  static void checkDataDir(Path dir) {
+    String why = null;
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      why = "it is a file, not a directory";
+    } else {
+      try {
+        Files.createDirectories(dir);
+      } catch (java.nio.file.AccessDeniedException e) {
+        why = "permission denied creating " + e.getFile();
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        why = e.getFile() + " exists and is not a directory";
+      } catch (java.nio.file.FileSystemException e) {
+        why = "cannot create " + e.getFile() + ": " + (e.getReason() != null ? e.getReason()
+            : "the file system refuses (read-only, or a virtual file system such as /proc)");
+      } catch (IOException e) {
+        why = "cannot create it: " + e;
+      }
+    }
+    if (why == null && !Files.isWritable(dir)) {
+      why = "it is not writable by this user";
+    }
+    if (why != null) {
+      throw new IllegalStateException("cannot use data directory " + dir + ": " + why + " (choose another with --data-dir)");
+    }
+  }
+
   /** The transport plugins of {@code --plugins} (none without it); each broken one is reported on {@code err}. */
   List<PluginLoader.Plugin> loadPlugins(PrintStream err) {
     return plugins == null ? List.of() : PluginLoader.load(plugins, Main.class.getClassLoader(), err);
@@ -304,6 +387,9 @@ public final class Main implements Callable<Integer> {
           new ClusterdHttpModule(serverConfig),
           binder -> {
             OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);
+            if (demoTree != null) {
+              OptionalBinder.newOptionalBinder(binder, DemoTree.class).setBinding().toInstance(demoTree);
+            }
             TransportBinder transports = TransportBinder.of(binder);
             for (PluginLoader.Plugin p : loadedPlugins) {
               transports.add(p.factory());
@@ -345,6 +431,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      Logs.configure(java.util.logging.Level.INFO, Logs.Format.PLAIN);
       ElektradServer server = ElektradServer.start(bind, port, new KeyDatabase());
       if (delayMs > 0) {
         server.delay(Duration.ofMillis(delayMs));

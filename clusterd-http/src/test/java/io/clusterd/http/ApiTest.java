@@ -395,4 +395,37 @@ class ApiTest {
       assertEquals("ok", api.get("/api/health").json().get("status").asText());
     }
   }
+
+  @Test
+  void instanceSync_afterAnOutage_deliversWhatWaited() {
+    instance("a");
+    instance("b");
+    cluster("c", null, "a", "b");
+    mem.stop("b");
+    ApiClient.Answer pin = api.text("PUT", "/api/clusters/c/kdb/user%3A/app/port", "8080");
+    assertEquals(207, pin.status(), pin.raw());
+    mem.start("b");
+    ApiClient.Answer retry = api.send("POST", "/api/instances/b/sync", null, null);
+    assertEquals(200, retry.status(), retry.raw());
+    assertEquals("8080", mem.database("b").lookup(KeyName.parse("user:/app/port"), 0).value());
+    assertEquals("in-sync", api.get("/api/instances/b/status").json().get("status").asText());
+    assertEquals(404, api.send("POST", "/api/instances/nope/sync", null, null).status());
+  }
+
+  @Test
+  void syncDryRun_withOneDriftedKey_listsOnlyTheWriteThatChangesSomething() {
+    instance("a");
+    instance("b");
+    cluster("c", null, "a", "b");
+    assertEquals(200, api.text("PUT", "/api/clusters/c/kdb/user%3A/app/port", "8080").status());
+    assertEquals(200, api.text("PUT", "/api/clusters/c/kdb/user%3A/app/host", "example").status());
+    mem.database("a").set(KeyName.parse("user:/app/port"), "1");
+    JsonNode plan = api.send("POST", "/api/clusters/c/sync?dryRun=true", null, null).json();
+    assertEquals(1, plan.get("changes").size(), plan.toString());
+    assertEquals("a", plan.get("changes").get(0).get("instance").asText());
+    assertEquals(1, plan.get("changes").get(0).get("operations").size(), plan.toString());
+    assertEquals("1", mem.database("a").lookup(KeyName.parse("user:/app/port"), 0).value(), "a dry run sends nothing");
+    JsonNode instancePlan = api.send("POST", "/api/instances/b/sync?dryRun=true", null, null).json();
+    assertEquals(0, instancePlan.get("changes").size(), instancePlan.toString());
+  }
 }

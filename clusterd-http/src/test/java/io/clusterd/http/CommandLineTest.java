@@ -70,6 +70,18 @@ class CommandLineTest {
     assertEquals(2, Main.run("--no-such-flag"));
     assertEquals(2, Main.run("--config", dir.resolve("missing.properties").toString()));
     assertEquals(2, Main.run("--timeout", "soon"));
+    assertEquals(2, Main.run("--token", "foo"), "a malformed token is a usage error");
+    assertEquals(2, Main.run("--demo-ports", "40000"), "--demo-ports without --demo");
+    assertEquals(2, Main.run("--demo", "--demo-ports", "65530"), "twelve ports do not fit");
+    assertEquals(2, Main.run("--log-level", "loud"));
+    assertEquals(2, Main.run("--log-format", "xml"));
+  }
+
+  @Test
+  void demoPorts_flag_isParsed() {
+    Main m = parse("--demo", "--demo-ports", "40100");
+    assertTrue(m.demo);
+    assertEquals(40100, m.demoPorts);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.clusterd.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,10 +19,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs the packaged {@code clusterd.jar} as a child process, the way a user does. */
+/**
+ * Runs the packaged {@code clusterd.jar} as a child process, the way a user does; every daemon and stand-in listens
+ * on a port the system picks ({@code --port 0}), so a demo running on the same machine does not disturb it.
+ */
 class DaemonJarIT {
   private static final Pattern LISTENING = Pattern.compile("clusterd listening on (http://\\S+)");
 
@@ -43,12 +48,6 @@ class DaemonJarIT {
     return new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true).start();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /** Reads lines until one matches, collecting them. */
   private static String await(Process p, Pattern pattern, List<String> seen) throws IOException {
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -65,8 +64,7 @@ class DaemonJarIT {
 
   @Test
   void demo_startsServesNestedTreeAndShutsDownCleanly() throws Exception {
-    int port = freePort();
-    Process p = java(dir, "--demo", "--port", Integer.toString(port), "--reconcile-every", "0");
+    Process p = java(dir, "--demo", "--port", "0", "--reconcile-every", "0");
     List<String> out = new ArrayList<>();
     try {
       String url = await(p, LISTENING, out);
@@ -108,23 +106,115 @@ class DaemonJarIT {
     assertTrue(output.contains("--port"), output);
   }
 
-  @Test
-  void unwritableDataDir_failsWithOneLineReason() throws Exception {
-    Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
-    Process p = java(dir, "--data-dir", file.toString(), "--port", Integer.toString(freePort()));
+  /** Exit code and output of a daemon that must not start. */
+  private record Failure(int exit, List<String> lines) {
+    String text() {
+      return String.join("\n", lines);
+    }
+  }
+
+  private Failure fail(String... args) throws Exception {
+    Process p = java(dir, args);
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(1, p.exitValue());
-    assertTrue(output.contains("data directory"), output);
+    return new Failure(p.exitValue(), output.lines().filter(l -> !l.isBlank()).toList());
+  }
+
+  /** The start-up failure promise of the README: one line, "clusterd: " and the reason, exit code 1 (2 for usage). */
+  private static void assertOneLine(Failure f, int exit, String... words) {
+    assertEquals(exit, f.exit(), f.text());
+    assertEquals(1, f.lines().size(), "one line: " + f.text());
+    assertTrue(f.lines().get(0).startsWith("clusterd: "), f.text());
+    for (String w : words) {
+      assertTrue(f.text().contains(w), "'" + w + "' missing: " + f.text());
+    }
+  }
+
+  @Test
+  void dataDirThatIsAFile_failsWithOneLineSayingSo() throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+    assertOneLine(fail("--data-dir", file.toString(), "--port", "0"), 1, "data directory", "not a directory");
+  }
+
+  @Test
+  void dataDirThatCannotBeCreated_failsWithOneLineSayingWhy() throws Exception {
+    Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
+    assertOneLine(fail("--data-dir", "/proc/x", "--port", "0"), 1, "cannot use data directory /proc/x",
+        "cannot create /proc/x");
+  }
+
+  @Test
+  void portInUse_failsWithOneLineNamingThePort() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      String port = Integer.toString(taken.getLocalPort());
+      Failure f = fail("--port", port, "--data-dir", dir.resolve("data").toString());
+      assertOneLine(f, 1, "127.0.0.1:" + port, "in use", "--port");
+      assertFalse(f.text().contains("Failed to start Javalin"), f.text());
+    }
+  }
+
+  @Test
+  void bindToAnInvalidAddress_failsWithOneLineNamingIt() throws Exception {
+    assertOneLine(fail("--bind", "999.1.1.1", "--token", "ops:admin:secret-123", "--data-dir",
+        dir.resolve("data").toString(), "--port", "0"), 1, "999.1.1.1", "neither an IP address nor a known host name");
+  }
+
+  @Test
+  void malformedToken_isAUsageError() throws Exception {
+    assertOneLine(fail("--token", "foo", "--port", "0", "--data-dir", dir.resolve("data").toString()), 2,
+        "--token", "NAME:ROLE:SECRET");
+  }
+
+  @Test
+  void unknownFlag_isAUsageErrorInOneLine() throws Exception {
+    assertOneLine(fail("--no-such-flag"), 2, "--no-such-flag", "--help");
+  }
+
+  @Test
+  void logs_asJsonLines_listWritesAndErrorsButNotReadsAtInfo() throws Exception {
+    Path log = dir.resolve("daemon.log");
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+        jar().toAbsolutePath().toString(), "--port", "0", "--log-format", "json", "--reconcile-every", "0"));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    try {
+      String url = null;
+      for (int i = 0; i < 300 && url == null; i++) {
+        Matcher m = LISTENING.matcher(Files.readString(log));
+        url = m.find() ? m.group(1) : null;
+        Thread.sleep(100);
+      }
+      assertTrue(url != null, Files.readString(log));
+      ApiClient api = new ApiClient(url);
+      assertEquals(200, api.get("/api/tree").status());
+      assertEquals(201, api.json("POST", "/api/clusters", "{\"id\":\"c\",\"name\":\"c\"}").status());
+      assertEquals(404, api.get("/api/clusters/nope").status());
+    } finally {
+      p.destroy();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    }
+    List<JsonNode> access = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      if (line.startsWith("{")) {
+        JsonNode n = ApiClient.JSON.readTree(line); // every log line is one JSON object
+        assertTrue(n.has("time") && n.has("level") && n.has("message"), line);
+        if (n.get("logger").asText().equals("io.clusterd.access")) {
+          access.add(n);
+        }
+      }
+    }
+    List<String> messages = access.stream().map(n -> n.get("message").asText()).toList();
+    assertTrue(messages.stream().anyMatch(m -> m.startsWith("POST /api/clusters 201")), messages.toString());
+    assertTrue(messages.stream().anyMatch(m -> m.startsWith("GET /api/clusters/nope 404")), messages.toString());
+    assertFalse(messages.stream().anyMatch(m -> m.startsWith("GET /api/tree")), "reads are DEBUG: " + messages);
   }
 
   @Test
   void instanceCommand_servesTheElektradProtocol() throws Exception {
-    int port = freePort();
-    Process p = java(dir, "instance", "--port", Integer.toString(port));
+    Process p = java(dir, "instance", "--port", "0");
     try {
-      await(p, Pattern.compile("stand-in elektrad listening on (http://\\S+)"), new ArrayList<>());
-      ApiClient direct = new ApiClient("http://127.0.0.1:" + port);
+      String url = await(p, Pattern.compile("stand-in elektrad listening on (http://\\S+)"), new ArrayList<>());
+      ApiClient direct = new ApiClient(url);
       assertEquals(0, direct.get("/version").json().get("elektra").get("micro").asInt());
       assertEquals(201, direct.json("PUT", "/kdb/user:/x", "\"1\"").status());
     } finally {
@@ -135,12 +225,11 @@ class DaemonJarIT {
 
   @Test
   void instanceOption_registersMyForTheOriginalClient() throws Exception {
-    int elektrad = freePort();
-    Process stand = java(dir, "instance", "--port", Integer.toString(elektrad));
+    Process stand = java(dir, "instance", "--port", "0");
     Process daemon = null;
     try {
-      await(stand, Pattern.compile("listening on (http://\\S+)"), new ArrayList<>());
-      daemon = java(dir, "--instance", "http://127.0.0.1:" + elektrad, "--port", Integer.toString(freePort()));
+      String elektrad = await(stand, Pattern.compile("listening on (http://\\S+)"), new ArrayList<>());
+      daemon = java(dir, "--instance", elektrad, "--port", "0");
       String url = await(daemon, LISTENING, new ArrayList<>());
       ApiClient api = new ApiClient(url);
       JsonNode my = api.get("/api/instances/my").json();

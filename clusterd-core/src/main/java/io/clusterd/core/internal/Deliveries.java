@@ -120,6 +120,20 @@ public final class Deliveries implements AutoCloseable {
     return dispatcher.kick(instance);
   }
 
+  /**
+   * The instance answered a request or a probe: what waits for it goes out now, not at the reconciler's next
+   * pass; the delivered rows leave the store on the completion thread.
+   */
+  public void answered(String instance) {
+    ExecutorService c = completions;
+    if (c != null && !c.isShutdown() && dispatcher.pendingCount(instance) > 0) {
+      dispatcher.kick(instance).thenRunAsync(this::flush, c).exceptionally(t -> {
+        LOG.warn("could not deliver the writes waiting for {}: {}", instance, t.toString());
+        return null;
+      });
+    }
+  }
+
   public int pendingCount(String instance) {
     return dispatcher.pendingCount(instance);
   }

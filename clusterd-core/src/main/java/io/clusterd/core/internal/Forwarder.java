@@ -5,16 +5,22 @@ import io.clusterd.Instance;
 import io.clusterd.spi.Transport;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
-/** Forwards reads to an instance's transport; whether the instance answered goes to the status board. */
+/**
+ * Forwards reads to an instance's transport; whether the instance answered goes to the status board, and an
+ * answer is passed on ({@code answered}: the writes that wait for that instance go out at once).
+ */
 public final class Forwarder {
   private final TransportPool transports;
   private final StatusBoard board;
+  private final Consumer<String> answered;
 
-  public Forwarder(TransportPool transports, StatusBoard board) {
+  public Forwarder(TransportPool transports, StatusBoard board, Consumer<String> answered) {
     this.transports = transports;
     this.board = board;
+    this.answered = answered;
   }
 
   /** Calls the instance's transport; a transport that cannot be created fails the future. */
@@ -28,6 +34,7 @@ public final class Forwarder {
     return result.whenComplete((v, t) -> {
       if (t == null) {
         board.observe(instance.id(), Optional.empty());
+        answered.accept(instance.id());
       } else if (ClusterdException.unwrap(t) instanceof ClusterdException e) {
         board.observe(instance.id(), Optional.of(e));
       }

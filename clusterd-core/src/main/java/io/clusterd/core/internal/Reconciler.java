@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -37,6 +38,8 @@ public final class Reconciler {
   private final Clock clock;
   private final Duration period;
   private final ReconcileBackoff backoff;
+  private final AtomicLong runs = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
 
   /** {@code sync} applies a sync of one instance as a change by the reconciler. */
   public Reconciler(GuardedTree tree, Forwarder forwarder, Deliveries deliveries, StatusBoard board,
@@ -111,6 +114,7 @@ public final class Reconciler {
    * re-applies the effective pins of drifted ones.
    */
   public CompletableFuture<Void> reconcile(List<Instance> instances) {
+    runs.incrementAndGet();
     List<CompletableFuture<?>> retries = new ArrayList<>();
     for (Instance i : instances) {
       if (deliveries.pendingCount(i.id()) > 0) {
@@ -125,7 +129,10 @@ public final class Reconciler {
           continue;
         }
         checks.add(driftOf(i).thenCompose(d -> d.isEmpty() ? CompletableFuture.completedFuture(null)
-            : sync.apply(i.id()).thenCompose(r -> driftOf(i))).exceptionally(t -> null));
+            : sync.apply(i.id()).thenCompose(r -> driftOf(i))).exceptionally(t -> {
+              failures.incrementAndGet();
+              return null;
+            }));
       }
       return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
     }).whenComplete((v, t) -> {
@@ -144,6 +151,16 @@ public final class Reconciler {
     } catch (Exception e) {
       // the next pass tries again
     }
+  }
+
+  /** Passes run so far (background and on request). */
+  public long runs() {
+    return runs.get();
+  }
+
+  /** Instance checks of those passes that failed: no answer, or a sync that did not take. */
+  public long failures() {
+    return failures.get();
   }
 
   /** The instance left the registry. */

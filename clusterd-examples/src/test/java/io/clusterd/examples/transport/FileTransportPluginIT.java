@@ -11,7 +11,6 @@ import io.clusterd.http.elektrad.ElektradServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,7 +101,7 @@ class FileTransportPluginIT {
     try (ElektradServer e1 = ElektradServer.start("127.0.0.1", 0, db1);
          ElektradServer e2 = ElektradServer.start("127.0.0.1", 0, db2)) {
       daemon = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
-          property("clusterd.jar").toString(), "--port", Integer.toString(freePort()),
+          property("clusterd.jar").toString(), "--port", "0",
           "--data-dir", dir.resolve("data").toString(), "--plugins", plugins.toString(), "--reconcile-every", "0")
           .redirectErrorStream(true).start();
       String url = awaitListening(daemon, output);
@@ -146,12 +145,6 @@ class FileTransportPluginIT {
         daemon.destroy();
         daemon.waitFor();
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.clusterd.http.internal;
 
 import io.clusterd.core.Clusterd;
+import io.clusterd.http.DemoTree;
 import io.clusterd.http.ServerConfig;
 import io.javalin.config.RoutesConfig;
 import java.util.ArrayList;
@@ -62,9 +63,17 @@ public final class ApiRoutes {
   private final Auth auth;
   private final String version;
   private final Metrics metrics;
+  private final Optional<DemoTree> demo;
   private final List<Route> routes = new ArrayList<>();
 
   public ApiRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Metrics metrics, String version) {
+    this(clusterd, config, auth, metrics, version, Optional.empty());
+  }
+
+  /** With a demo, the {@code /api/demo} routes are served too. */
+  public ApiRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Metrics metrics, String version,
+      Optional<DemoTree> demo) {
+    this.demo = demo;
     this.clusterd = clusterd;
     this.config = config;
     this.auth = auth;
@@ -89,6 +98,7 @@ public final class ApiRoutes {
     new InstanceRoutes(clusterd, config, auth, nodes, changes, edits).register(table);
     new ClusterRoutes(clusterd, nodes, changes, edits).register(table);
     new KeyRoutes(clusterd, nodes, changes).register(table);
+    demo.ifPresent(d -> new DemoRoutes(clusterd, d).register(table));
     ErrorAnswers.register(r);
   }
 }

@@ -48,6 +48,18 @@ final class Changes {
     });
   }
 
+  /**
+   * A sync of a node: its dry run reads the live values and lists only the writes that would change something;
+   * the sync itself re-applies every effective pin.
+   */
+  void sync(Context ctx, String node) {
+    if (Params.dryRun(ctx)) {
+      Answers.later(ctx, clusterd.planSync(node).thenApply(Json::plan));
+      return;
+    }
+    fanOut(ctx, new Change.Sync(node));
+  }
+
   /** With {@code ?dryRun=true}: answers the plan and says so. */
   boolean plannedOnly(Context ctx, Change c) {
     if (!Params.dryRun(ctx)) {

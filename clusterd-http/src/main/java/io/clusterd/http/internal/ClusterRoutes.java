@@ -250,6 +250,6 @@ final class ClusterRoutes {
   }
 
   private void sync(Context ctx) {
-    changes.fanOut(ctx, new Change.Sync(nodes.clusterId(ctx)));
+    changes.sync(ctx, nodes.clusterId(ctx));
   }
 }

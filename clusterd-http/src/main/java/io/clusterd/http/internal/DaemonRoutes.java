@@ -41,7 +41,7 @@ final class DaemonRoutes {
   }
 
   private void metrics(Context ctx) {
-    ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape());
+    ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape());
   }
 
   /** 200 with {@code "status": "ok"}, or 503 with {@code "failing"} and the reason when the store cannot be read. */

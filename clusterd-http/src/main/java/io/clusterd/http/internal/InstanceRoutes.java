@@ -71,6 +71,8 @@ final class InstanceRoutes {
     r.get(ONE + "/version", "forwarded version", this::version).answers(200, "InstanceVersion");
     r.get(ONE + "/status", "synchronization status", this::status).answers(200, "Status");
     r.get(ONE + "/pins", "effective pins with the locking cluster", this::pins).answers(200, "EffectivePins");
+    r.post(ONE + "/sync", "retry now: deliver what waits, re-apply the effective pins", this::sync).fanOut()
+        .dryRun();
   }
 
   private void list(Context ctx) {
@@ -134,6 +136,10 @@ final class InstanceRoutes {
     m.put("lastSeen", s.lastSeen().map(Object::toString).orElse(null));
     m.put("detail", s.detail());
     Answers.json(ctx, m);
+  }
+
+  private void sync(Context ctx) {
+    changes.sync(ctx, nodes.instanceId(ctx));
   }
 
   private void pins(Context ctx) {

@@ -464,6 +464,8 @@ class WebClientTest {
     browser.waitText("#results-dialog .summary", "2 of 3 instances succeeded");
     browser.screenshot("results-pending");
     browser.click("#results-dialog button[data-action='cancel']");
+    browser.waitText("#status", "applied to 2 of 3, 1 pending");
+    assertFalse(browser.find("#status").getText().contains("done"), "a partial write is never 'done'");
     assertEquals("8080", valueOn("web-2", "user:/app/http/port"), "nothing reached the stopped instance");
     browser.waitText(row("web-2") + " .badge", "pending", Duration.ofSeconds(15));
     browser.screenshot("pending");
