@@ -71,6 +71,16 @@ public final class ClusterdServer implements AutoCloseable {
   }
 
   /**
+   * Starts the server; with a demo, its {@code /api/demo} routes (take a stand-in down, bring it back) are served
+   * too.
+   *
+   * @throws IllegalStateException when no token is configured and {@code bind} is not loopback
+   */
+  public static ClusterdServer start(Clusterd clusterd, ServerConfig config, Optional<DemoTree> demo) {
+    return start(clusterd, config, Clock.systemUTC(), List.of(), demo);
+  }
+
+  /**
    * Starts the server with the clock that ages browser sessions and the transport factories {@code clusterd}
    * uses (the metrics report what the http transport counts, such as requests resent on a fresh connection).
    *
