@@ -367,6 +367,9 @@ public final class OpenApi {
         "outcome", STR), "seq", "time", "actor", "node", "operation", "key", "oldValue", "newValue", "outcome"))),
         "history"));
     s.put("Deleted", object(props("deleted", STR), "deleted"));
+    s.put("StandIn", object(props("id", STR, "port", INT, "running", Map.of("type", "boolean"),
+        "dryRun", Map.of("type", "boolean")), "id", "port", "running"));
+    s.put("StandIns", object(props("standIns", array(OBJ)), "standIns"));
     s.put("Attached", object(props("cluster", STR, "attached", STR, "fanOut", ref("FanOut")),
         "cluster", "attached", "fanOut"));
     s.put("Detached", object(props("cluster", STR, "detached", STR), "cluster", "detached"));
