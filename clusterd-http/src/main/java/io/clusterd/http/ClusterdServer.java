@@ -106,7 +106,8 @@ public final class ClusterdServer implements AutoCloseable {
     }
     Auth auth = new Auth(config.tokens(), config.registerKey(), config.sessionIdle(), config.sessionMax(), clock);
     Metrics metrics = new Metrics(clusterd);
-    for (TransportFactory f : transports) {
+    // one factory serves several schemes (http and https): its meters are registered once
+    for (TransportFactory f : new java.util.LinkedHashSet<TransportFactory>(transports)) {
       if (f instanceof HttpTransportFactory http) {
         metrics.httpTransport(http);
       }

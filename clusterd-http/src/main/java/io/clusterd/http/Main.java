@@ -298,7 +298,11 @@ public final class Main implements Callable<Integer> {
     try {
       List<ServerConfig.Token> parsed = new ArrayList<>();
       for (String t : tokens) {
-        parsed.add(ServerConfig.Token.parse(t));
+        try {
+          parsed.add(ServerConfig.Token.parse(t));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--token: " + e.getMessage(), e);
+        }
       }
       if (tokenFile != null) {
         for (String line : Files.readAllLines(tokenFile)) {
