@@ -53,6 +53,16 @@ final class ConflictRules {
     return List.of();
   }
 
+  /**
+   * Validation (SEMANTICS section 7): the value satisfies the checks of the key's metadata ({@code check/type},
+   * {@code check/enum}, {@code check/range}, {@code check/validation}, {@code check/length/max}).
+   */
+  static List<Conflict> validValue(KeyName key, String value, Map<String, String> meta) {
+    return ValueChecks.violation(value, meta).map(v -> List.of(Conflict.of(ErrorCode.INVALID_VALUE,
+        key + ": " + v.reason() + " (" + v.check() + ")",
+        Map.of("key", key.toString(), "check", v.check(), "value", value)))).orElse(List.of());
+  }
+
   /** C1: an ancestor cluster locks the key (for recursive operations: any key at or below it) of an instance. */
   List<Conflict> c1LockedOnInstance(String instance, KeyName key, boolean recursive) {
     return lockedAbove(instance, key, recursive, "instance '" + instance + "'");

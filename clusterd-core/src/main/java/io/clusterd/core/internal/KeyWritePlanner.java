@@ -61,6 +61,7 @@ final class KeyWritePlanner {
     KeyName key = op.key();
     Optional<Pin> old = tree.pin(cluster, key);
     Pin pin = old.map(p -> p.withValue(op.value().orElseThrow())).orElseGet(() -> Pin.of(key, op.value().orElseThrow()));
+    d.refuse(ConflictRules.validValue(key, pin.value(), pin.meta()));
     if (takeOwnership(d, cluster, key, force, false)) {
       return;
     }
@@ -101,6 +102,10 @@ final class KeyWritePlanner {
       history.add(new Entry(op.kind().label(), before, op.value().filter(v -> set).map(v -> metaName + "=" + v)));
     }
     Pin pin = new Pin(key, old.map(Pin::value).orElse(""), meta);
+    // a pin made by its metadata has an empty value until one is set: its checks apply from then on
+    if (!pin.value().isEmpty() && d.refuse(ConflictRules.validValue(key, pin.value(), meta))) {
+      return;
+    }
     d.store().putPin(cluster, pin);
     // history of a metadata change names the metakey: old and new are written "name=value"
     for (Entry h : history) {
