@@ -89,6 +89,7 @@ public final class ApiRoutes {
     new InstanceRoutes(clusterd, config, auth, nodes, changes, edits).register(table);
     new ClusterRoutes(clusterd, nodes, changes, edits).register(table);
     new KeyRoutes(clusterd, nodes, changes).register(table);
+    new StateRoutes(clusterd, config, changes).register(table);
     ErrorAnswers.register(r);
   }
 }
