@@ -4,7 +4,6 @@ import io.clusterd.ClusterdException;
 import io.clusterd.Conflict;
 import io.clusterd.Endpoint;
 import io.clusterd.ErrorCode;
-import io.clusterd.Instance;
 import io.clusterd.core.Change;
 import io.clusterd.core.ChangeResult;
 import io.clusterd.core.Clusterd;
@@ -112,13 +111,14 @@ final class StateRoutes {
   /** Hosts the document gives instances (new ones, or other than they have) that this daemon may not reach. */
   private List<Conflict> forbiddenHosts(DesiredState doc) {
     List<Conflict> out = new ArrayList<>();
+    Map<String, Endpoint> hosts = new java.util.HashMap<>();
+    clusterd.instances().forEach(i -> hosts.put(i.id(), i.endpoint()));
     for (int k = 0; k < doc.instances().size(); k++) {
       DesiredState.InstanceEntry i = doc.instances().get(k);
       String path = "instances[" + k + "].host";
       try {
         Endpoint e = Endpoint.parse(i.host());
-        Optional<Instance> now = clusterd.instances().stream().filter(x -> x.id().equals(i.id())).findFirst();
-        if (now.isPresent() && now.get().endpoint().equals(e)) {
+        if (e.equals(hosts.get(i.id()))) {
           continue;
         }
         config.checkEndpointAllowed(i.host());
