@@ -7,6 +7,7 @@
 module io.clusterd.http {
   requires transitive io.clusterd.core;
   requires com.fasterxml.jackson.databind;
+  requires com.fasterxml.jackson.dataformat.yaml;
   requires com.google.guice;
   requires info.picocli;
   requires io.javalin;
@@ -20,6 +21,7 @@ module io.clusterd.http {
   exports io.clusterd.http.elektrad;
 
   opens io.clusterd.http to com.google.guice, info.picocli;
+  opens io.clusterd.http.cli to info.picocli;
   opens io.clusterd.http.internal to com.fasterxml.jackson.databind;
 
   uses io.clusterd.spi.TransportFactory;

@@ -41,6 +41,8 @@ public enum ErrorCode {
   NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
   PAYLOAD_TOO_LARGE(413),
+  /** A desired-state document applied with {@code If-Match} over a state that changed since it was read. */
+  STATE_CHANGED(412),
   // requests the HTTP server refuses before any route runs
   INVALID_REQUEST(400),
   URI_TOO_LONG(414),

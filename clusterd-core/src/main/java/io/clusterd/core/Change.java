@@ -175,4 +175,18 @@ public sealed interface Change {
       Objects.requireNonNull(node, "node");
     }
   }
+
+  /**
+   * Makes the registry equal to a desired-state document, as one change: every part is checked against the
+   * document's target state (invariants I1-I4, every conflict reported), then all of them are stored in one
+   * transaction with one history entry that groups them, and sent as one fan-out. Nodes the document leaves out
+   * are removed only with {@code prune}. With {@code ifMatch} (a {@link DesiredState#version()}, or {@code *}),
+   * the change is refused with {@code STATE_CHANGED} when the registry's state has another version.
+   */
+  record ApplyState(DesiredState document, boolean prune, Optional<String> ifMatch) implements Change {
+    public ApplyState {
+      Objects.requireNonNull(document, "document");
+      Objects.requireNonNull(ifMatch, "ifMatch");
+    }
+  }
 }

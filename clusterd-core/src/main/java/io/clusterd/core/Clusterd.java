@@ -20,6 +20,7 @@ import io.clusterd.core.internal.Forwarder;
 import io.clusterd.core.internal.GuardedTree;
 import io.clusterd.core.internal.Planner;
 import io.clusterd.core.internal.Reconciler;
+import io.clusterd.core.internal.StateModel;
 import io.clusterd.core.internal.StatusBoard;
 import io.clusterd.core.internal.StoreWriter;
 import io.clusterd.core.internal.SyncPreview;
@@ -210,6 +211,14 @@ public final class Clusterd implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------------------------------- reads
+
+  /**
+   * The whole desired state as one canonical document (docs/state.md); its {@link DesiredState#version()} is the
+   * state's version that {@link Change.ApplyState#ifMatch()} compares.
+   */
+  public DesiredState exportState() {
+    return tree.read(StateModel::export);
+  }
 
   /** Every top-level node with its subtree. */
   public List<Node> forest() {

@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "clusterd", mixinStandardHelpOptions = true, version = "clusterd 0.1.0",
     description = "Runs the clusterd daemon: one point of entry that manages the configuration of many Elektra hosts.",
-    subcommands = {Main.InstanceCommand.class})
+    subcommands = {Main.InstanceCommand.class, io.clusterd.http.cli.CtlCommand.class})
 public final class Main implements Callable<Integer> {
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
   private static final String KEEP_ALIVE = "jdk.httpclient.keepalive.timeout";

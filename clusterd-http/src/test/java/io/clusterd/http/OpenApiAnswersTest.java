@@ -141,6 +141,13 @@ class OpenApiAnswersTest {
     get("/api/instances/{id}/pins", "/api/instances/a/pins", 200);
     get("/api/clusters/{id}/pins", "/api/clusters/sub/pins", 200);
     get("/api/history", "/api/history?limit=5", 200);
+    get("/api/state", "/api/state", 200);
+    get("/api/state.schema.json", "/api/state.schema.json", 200);
+    String state = api.get("/api/state").raw();
+    json("/api/state", "PUT", "/api/state?dryRun=true&prune=true", state, 200);
+    json("/api/state", "PUT", "/api/state", state.replace("\"name\":\"sub\"", "\"name\":\"sub 2\""), 200);
+    json("/api/state", "PUT", "/api/state?dryRun=true", "{\"clusters\":[{\"id\":\"Bad\",\"name\":\"x\"}]}", 200);
+    json("/api/state", "PUT", "/api/state", "{\"clusters\":[{\"id\":\"Bad\",\"name\":\"x\"}]}", 400);
     get("/api/version", "/api/version", 200);
     get("/api/health", "/api/health", 200);
     check(cluster, "DELETE", "/api/clusters/top", null, null, 409);

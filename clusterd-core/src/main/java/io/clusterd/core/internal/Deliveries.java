@@ -81,12 +81,15 @@ public final class Deliveries implements AutoCloseable {
     }
   }
 
-  /** Numbers the sends of a plan; the instances are read from the tree as it is before the plan applies. */
+  /**
+   * Numbers the sends of a plan; the instances are read from the tree as it is before the plan applies, unless
+   * the plan registers or rebinds them ({@link WritePlan#target}).
+   */
   public Batch number(WritePlan plan, Tree tree) {
     List<Send> sends = new ArrayList<>();
     List<PendingDelivery> rows = new ArrayList<>();
     plan.sends().forEach((id, ops) -> {
-      Instance instance = tree.instance(id).orElseThrow();
+      Instance instance = plan.target(id, tree);
       for (KeyOperation op : ops) {
         long seq = plan.durable() ? lastSeq.incrementAndGet() : 0;
         sends.add(new Send(instance, op, seq));

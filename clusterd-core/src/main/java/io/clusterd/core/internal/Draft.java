@@ -30,6 +30,8 @@ final class Draft {
   private boolean direct;
   private boolean resync;
   private Optional<String> resultNode = Optional.empty();
+  private final Map<String, io.clusterd.Instance> instancesAfter = new LinkedHashMap<>();
+  private Optional<io.clusterd.core.StateDiff> state = Optional.empty();
 
   Draft(Instant now, Optional<String> actor) {
     this.now = now;
@@ -100,12 +102,25 @@ final class Draft {
     resync = true;
   }
 
+  /**
+   * The instance as it is once the change is applied, for sends to instances the change registers or rebinds
+   * (without it, sends go to the instance as the tree holds it now).
+   */
+  void instanceAfter(io.clusterd.Instance instance) {
+    instancesAfter.put(instance.id(), instance);
+  }
+
+  /** The parts of a state document's change, for its plan. */
+  void state(io.clusterd.core.StateDiff diff) {
+    state = Optional.of(diff);
+  }
+
   void result(String node) {
     resultNode = Optional.of(node);
   }
 
   WritePlan build() {
     return new WritePlan(conflicts, store, edits, sends, !direct,
-        new WritePlan.Effects(removed, rebound, resync), resultNode);
+        new WritePlan.Effects(removed, rebound, resync), resultNode, instancesAfter, state);
   }
 }

@@ -24,6 +24,7 @@ public final class Planner {
     ClusterPlanner clusters = new ClusterPlanner(tree, rules, steps, ids);
     MembershipPlanner membership = new MembershipPlanner(tree, steps);
     KeyWritePlanner keys = new KeyWritePlanner(tree, rules, steps);
+    StatePlanner state = new StatePlanner(tree);
     on(Change.RegisterInstance.class, (d, c) -> instances.register(d, c.spec()));
     on(Change.UpdateInstance.class, (d, c) -> instances.update(d, c.instance(), c.update(),
         tree.parentOf(c.instance())));
@@ -39,6 +40,7 @@ public final class Planner {
     on(Change.WriteClusterMeta.class, (d, c) -> keys.writeClusterMeta(d, c.cluster(), c.operations(), c.force()));
     on(Change.WriteInstance.class, (d, c) -> keys.writeInstance(d, c.instance(), c.operation()));
     on(Change.Sync.class, (d, c) -> keys.sync(d, c.node()));
+    on(Change.ApplyState.class, (d, c) -> state.apply(d, c.document(), c.prune(), c.ifMatch()));
   }
 
   /** A node edit: the move first, then the fields, stored with the parent the node has afterwards. */

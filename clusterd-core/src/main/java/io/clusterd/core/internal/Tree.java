@@ -372,6 +372,11 @@ public final class Tree {
     e.node = node;
   }
 
+  /** Indexes an instance by its endpoint again, after edits that exchanged or reused endpoints. */
+  void indexEndpoint(Instance instance) {
+    byEndpoint.put(instance.endpoint(), instance.id());
+  }
+
   /** Moves a node under another parent, or to the top level. */
   void relink(String child, Optional<String> newParent) {
     Entry e = nodes.get(child);

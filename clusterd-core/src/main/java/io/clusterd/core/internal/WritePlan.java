@@ -2,8 +2,10 @@ package io.clusterd.core.internal;
 
 import io.clusterd.ClusterdException;
 import io.clusterd.Conflict;
+import io.clusterd.Instance;
 import io.clusterd.KeyOperation;
 import io.clusterd.core.Plan;
+import io.clusterd.core.StateDiff;
 import io.clusterd.spi.StoreChanges;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,9 +41,12 @@ public final class WritePlan {
   private final boolean durable;
   private final Effects effects;
   private final Optional<String> resultNode;
+  private final Map<String, Instance> instancesAfter;
+  private final Optional<StateDiff> state;
 
   WritePlan(List<Conflict> conflicts, StoreChanges.Builder store, List<Consumer<Tree>> edits,
-      Map<String, List<KeyOperation>> sends, boolean durable, Effects effects, Optional<String> resultNode) {
+      Map<String, List<KeyOperation>> sends, boolean durable, Effects effects, Optional<String> resultNode,
+      Map<String, Instance> instancesAfter, Optional<StateDiff> state) {
     this.conflicts = List.copyOf(conflicts);
     this.storeBuilder = store;
     this.edits = List.copyOf(edits);
@@ -51,6 +56,14 @@ public final class WritePlan {
     this.durable = durable;
     this.effects = effects;
     this.resultNode = resultNode;
+    this.instancesAfter = Map.copyOf(instancesAfter);
+    this.state = state;
+  }
+
+  /** The instance a send goes to: as the change leaves it when it registers or rebinds it, else as it is now. */
+  public Instance target(String id, Tree tree) {
+    Instance after = instancesAfter.get(id);
+    return after != null ? after : tree.instance(id).orElseThrow();
   }
 
   /** @throws ClusterdException listing every conflict, when there is any */
@@ -95,11 +108,11 @@ public final class WritePlan {
     return resultNode;
   }
 
-  /** The public description of this plan; the hosts are read from the tree as it is before the change. */
+  /** The public description of this plan; the hosts are those the sends go to ({@link #target}). */
   public Plan describe(Tree tree) {
     List<Plan.InstanceChanges> changes = new ArrayList<>();
-    sends.forEach((id, ops) -> changes.add(new Plan.InstanceChanges(id,
-        tree.instance(id).orElseThrow().endpoint().toString(), ops)));
-    return new Plan(conflicts, changes);
+    sends.forEach((id, ops) -> changes.add(new Plan.InstanceChanges(id, target(id, tree).endpoint().toString(),
+        ops)));
+    return new Plan(conflicts, changes, state);
   }
 }

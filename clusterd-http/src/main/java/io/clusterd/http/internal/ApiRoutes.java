@@ -99,6 +99,7 @@ public final class ApiRoutes {
     new ClusterRoutes(clusterd, nodes, changes, edits).register(table);
     new KeyRoutes(clusterd, nodes, changes).register(table);
     demo.ifPresent(d -> new DemoRoutes(clusterd, d).register(table));
+    new StateRoutes(clusterd, config, changes).register(table);
     ErrorAnswers.register(r);
   }
 }

@@ -132,6 +132,7 @@ public final class Json {
       case 405 -> "Method Not Allowed";
       case 406 -> "Not Acceptable";
       case 409 -> "Conflict";
+      case 412 -> "Precondition Failed";
       case 413 -> "Payload Too Large";
       case 414 -> "URI Too Long";
       case 415 -> "Unsupported Media Type";

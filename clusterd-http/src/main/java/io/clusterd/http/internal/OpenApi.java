@@ -116,7 +116,8 @@ public final class OpenApi {
       "instances", "registered instances (Elektra key databases)",
       "instance keys", "an instance's keys, forwarded to it (rule C1 applies to writes)",
       "clusters", "clusters, their members, versions, drift and sync",
-      "cluster keys", "a cluster's pinned keys, fanned out to every instance below it (rules C2, C3)");
+      "cluster keys", "a cluster's pinned keys, fanned out to every instance below it (rules C2, C3)",
+      "state", "the whole desired state as one YAML or JSON document: export, plan, apply");
 
   private static String tag(String path) {
     boolean keys = path.contains("/kdb");
@@ -128,6 +129,9 @@ public final class OpenApi {
     }
     if (path.startsWith("/api/session")) {
       return "session";
+    }
+    if (path.startsWith("/api/state")) {
+      return "state";
     }
     return path.startsWith("/api/history") ? "history" : "daemon";
   }
@@ -149,6 +153,10 @@ public final class OpenApi {
       case "SignIn" -> {
         content.put("application/json", Map.of("schema", ref(schema)));
         content.put("text/plain", Map.of("schema", Map.of("type", "string", "description", "the token itself")));
+      }
+      case "State" -> {
+        content.put("application/yaml", Map.of("schema", ref(schema)));
+        content.put("application/json", Map.of("schema", ref(schema)));
       }
       default -> content.put("application/json", Map.of("schema", ref(schema)));
     }
@@ -181,8 +189,13 @@ public final class OpenApi {
       case 201 -> "created";
       case 207 -> "multi-status: some instances failed (see results)";
       case 503 -> "failing";
-      default -> schema.endsWith("|Plan") || schema.equals("Plan") ? "done, or with ?dryRun=true the plan" : "done";
+      default -> schema.endsWith("Plan") ? "done, or with ?dryRun=true the plan" : "done";
     };
+    if (schema.equals("State")) {
+      return Map.of("description", what + "; YAML with Accept: application/yaml; the ETag header is the state's"
+          + " version", "content", Map.of("application/json", Map.of("schema", ref(schema)), "application/yaml",
+          Map.of("schema", ref(schema))));
+    }
     if (TEXT_ANSWERS.contains(schema)) {
       return Map.of("description", what, "content", Map.of("text/plain", Map.of("schema", ref(schema))));
     }
@@ -251,6 +264,10 @@ public final class OpenApi {
         "at most this many entries"));
     q.put("before", query("before", Map.of("type", "integer", "minimum", 0), "only entries with a smaller seq"));
     q.put("apikey", query("apikey", Map.of("type", "string"), "the key given with --register-key"));
+    q.put("prune", query("prune", Map.of("type", "boolean"),
+        "true removes the nodes the document leaves out (they are listed in the plan either way)"));
+    q.put("If-Match", Map.of("name", "If-Match", "in", "header", "required", false, "schema", Map.of("type", "string"),
+        "description", "the ETag of GET /api/state: refuses with 412 STATE_CHANGED when the state changed since"));
     return q;
   }
 
@@ -379,9 +396,52 @@ public final class OpenApi {
     s.put("OpenApiDocument", Map.of("type", "object", "required", List.of("openapi", "info", "paths"),
         "description", "this document"));
     s.put("PrometheusText", Map.of("type", "string", "description", "metrics in Prometheus text format"));
+    stateSchemas(s);
     s.put("MetaEntries", Map.of("type", "object", "minProperties", 1, "additionalProperties", STR,
         "description", "metadata names to values, set in the order given, e.g. {\"check/type\": \"long\"}"));
     return s;
+  }
+
+  /** The desired-state document (its full JSON Schema is state.schema.json) and the plan of applying one. */
+  private static void stateSchemas(Map<String, Object> s) {
+    Map<String, Object> strings = Map.of("type", List.of("object", "null"), "additionalProperties", STR);
+    Map<String, Object> text = Map.of("type", List.of("string", "null"));
+    Map<String, Object> cluster = new LinkedHashMap<>();
+    cluster.put("type", "object");
+    cluster.put("properties", props("id", STR, "name", STR, "description", text, "labels", strings,
+        "pins", Map.of("type", List.of("object", "null"), "additionalProperties", Map.of("oneOf", List.of(text,
+            object(props("value", text, "meta", strings))))),
+        "instances", Map.of("type", List.of("array", "null"), "items", STR),
+        "clusters", Map.of("type", List.of("array", "null"), "items", ref("StateCluster"))));
+    cluster.put("required", List.of("id", "name"));
+    cluster.put("additionalProperties", false);
+    s.put("StateCluster", cluster);
+    s.put("StateInstance", object(props("id", STR, "name", STR, "host", STR, "transport", text, "description", text,
+        "labels", strings), "id", "name", "host"));
+    s.put("State", object(props("format", Map.of("const", "clusterd-state/1"),
+        "clusters", Map.of("type", List.of("array", "null"), "items", ref("StateCluster")),
+        "instances", Map.of("type", List.of("array", "null"), "items", ref("StateInstance")))));
+    s.put("StateSchema", Map.of("type", "object", "required", List.of("$schema", "$defs"),
+        "description", "the JSON Schema (2020-12) of the desired-state document"));
+    Map<String, Object> pinValue = Map.of("oneOf", List.of(Map.of("type", "null"),
+        object(props("value", STR, "meta", STRINGS), "value", "meta")));
+    Map<String, Object> nodes = array(object(props("id", STR, "type", Map.of("type", "string", "enum",
+        List.of("instance", "cluster")), "action", Map.of("type", "string", "enum",
+        List.of("create", "change", "move", "remove")), "fields", array(STR), "parentBefore", NULLABLE_STR,
+        "parentAfter", NULLABLE_STR, "applied", BOOL), "id", "type", "action", "fields", "parentBefore",
+        "parentAfter", "applied"));
+    Map<String, Object> pins = array(object(props("cluster", STR, "key", STR, "action", Map.of("type", "string",
+        "enum", List.of("set", "remove")), "before", pinValue, "after", pinValue),
+        "cluster", "key", "action", "before", "after"));
+    Map<String, Object> changes = array(object(props("instance", STR, "host", STR, "operations",
+        array(ref("Operation"))), "instance", "host", "operations"));
+    s.put("StatePlan", object(props("dryRun", Map.of("const", true), "accepted", BOOL, "prune", BOOL,
+        "versionBefore", STR, "versionAfter", STR, "conflicts", array(ref("Conflict")), "nodes", nodes, "pins", pins,
+        "changes", changes), "dryRun", "accepted", "prune", "versionBefore", "versionAfter", "conflicts", "nodes",
+        "pins", "changes"));
+    s.put("StateApplied", object(props("applied", Map.of("const", true), "prune", BOOL, "versionBefore", STR,
+        "versionAfter", STR, "nodes", nodes, "pins", pins, "changes", changes, "fanOut", ref("FanOut")),
+        "applied", "prune", "versionBefore", "versionAfter", "nodes", "pins", "changes", "fanOut"));
   }
 
   private static final Map<String, Object> STR = Map.of("type", "string");
