@@ -72,10 +72,7 @@ public final class ClusterdServer implements AutoCloseable {
   public static ClusterdServer start(Clusterd clusterd, ServerConfig config, Clock clock,
       Collection<? extends TransportFactory> transports) {
     Objects.requireNonNull(clusterd, "clusterd");
-    if (config.tokens().isEmpty() && !config.bindsLoopbackOnly()) {
-      throw new IllegalStateException("refusing to listen on " + config.bind()
-          + " without authentication: configure at least one --token, or bind to 127.0.0.1");
-    }
+    config.checkSafeToListen();
     Auth auth = new Auth(config.tokens(), config.registerKey(), config.sessionIdle(), config.sessionMax(), clock);
     Metrics metrics = new Metrics(clusterd);
     for (TransportFactory f : transports) {
@@ -158,10 +155,7 @@ public final class ClusterdServer implements AutoCloseable {
     Optional<Auth.Principal> p = Optional.empty();
     String header = ctx.header("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      p = auth.bySecret(header.substring(7).strip());
-      if (p.isEmpty()) {
-        throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "the bearer token is not valid");
-      }
+      p = Optional.of(auth.authenticate(header.substring(7).strip(), ctx.ip(), "the bearer token"));
     } else {
       String session = ctx.cookie("clusterd_session");
       p = auth.bySession(session);

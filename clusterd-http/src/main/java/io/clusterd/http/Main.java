@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "clusterd", mixinStandardHelpOptions = true, version = "clusterd 0.1.0",
     description = "Runs the clusterd daemon: one point of entry that manages the configuration of many Elektra hosts.",
-    subcommands = {Main.InstanceCommand.class})
+    subcommands = {Main.InstanceCommand.class, Main.HashTokenCommand.class})
 public final class Main implements Callable<Integer> {
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
   private static final String KEEP_ALIVE = "jdk.httpclient.keepalive.timeout";
@@ -189,6 +189,7 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     ServerConfig serverConfig = serverConfig();
     List<ServerConfig.Token> parsed = serverConfig.tokens();
+    warnAboutSecretsOnFlags(System.err);
     if (System.getProperty(KEEP_ALIVE) == null) {
       // read by the JDK when the first HTTP client is built, which is after this: the transport drops idle
       // connections before the hosts close them (a request on a connection closing under it gets no answer)
@@ -327,6 +328,68 @@ public final class Main implements Callable<Integer> {
       } catch (Exception e) {
         // shutting down anyway
       }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ security
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /**
+   * Warns on {@code err} when a plain secret was given as a flag ({@code --token}, {@code --register-key}):
+   * every user of the host sees the command line in {@code ps}.
+   */
+  void warnAboutSecretsOnFlags(PrintStream err) {
+    CommandLine.ParseResult given = spec == null ? null : spec.commandLine().getParseResult();
+    if (given == null) {
+      return;
+    }
+    boolean plainToken = given.hasMatchedOption("--token")
+        && tokens.stream().anyMatch(t -> !ServerConfig.Token.parse(t).secret().hashed());
+    boolean plainKey = given.hasMatchedOption("--register-key") && registerKey != null
+        && !registerKey.startsWith(Secret.PBKDF2_PREFIX);
+    if (plainToken || plainKey) {
+      err.println("clusterd: warning: " + (plainToken ? "--token" : "--register-key") + " puts a secret on the"
+          + " command line, which every user of this host can read (ps): use --token-file or the --config file,"
+          + " and keep only hashes there (clusterd hash-token)");
+    }
+  }
+
+  /** {@code hash-token}: reads a secret from standard input and prints its hash for the token file. */
+  @Command(name = "hash-token", mixinStandardHelpOptions = true,
+      description = "Reads a secret (one line) from standard input and prints its PBKDF2-SHA256 hash, to use"
+          + " instead of the secret in --token-file, --token or --register-key.")
+  static final class HashTokenCommand implements Callable<Integer> {
+    @Option(names = "--iterations", defaultValue = "" + Secret.DEFAULT_ITERATIONS,
+        description = "PBKDF2 iterations, at least " + Secret.MIN_ITERATIONS + " (default ${DEFAULT-VALUE})")
+    int iterations;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      java.io.Console console = System.console();
+      String secret;
+      if (console != null) {
+        char[] typed = console.readPassword("secret: ");
+        secret = typed == null ? null : new String(typed);
+      } else {
+        secret = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+            java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      }
+      if (secret == null || secret.strip().isEmpty()) {
+        throw new UsageException("hash-token reads the secret from standard input: echo -n SECRET | clusterd"
+            + " hash-token");
+      }
+      try {
+        spec.commandLine().getOut().println(Secret.hash(secret.strip(), iterations));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
     }
   }
 

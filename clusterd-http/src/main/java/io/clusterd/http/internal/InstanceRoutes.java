@@ -94,7 +94,7 @@ final class InstanceRoutes {
   }
 
   private void selfRegister(Context ctx) {
-    auth.checkRegisterKey(ctx.queryParam("apikey"));
+    auth.checkRegisterKey(ctx.queryParam("apikey"), ctx.ip());
     register(ctx);
   }
 

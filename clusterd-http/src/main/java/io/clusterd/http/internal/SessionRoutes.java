@@ -32,8 +32,7 @@ final class SessionRoutes {
     if (secret == null || secret.isEmpty()) {
       throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "send the token as {\"token\": \"...\"}");
     }
-    Auth.Principal p = auth.bySecret(secret).orElseThrow(() -> ClusterdException.of(ErrorCode.NEED_AUTHENTICATION,
-        "the token is not valid"));
+    Auth.Principal p = auth.authenticate(secret, ctx.ip(), "the token");
     String session = auth.openSession(p);
     ctx.header("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict");
     Answers.json(ctx, Map.of("name", p.name(), "role", p.role().name().toLowerCase(Locale.ROOT)));
