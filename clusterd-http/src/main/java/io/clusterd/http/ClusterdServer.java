@@ -101,8 +101,8 @@ public final class ClusterdServer implements AutoCloseable {
               p == null ? "-" : p.name());
         }
       });
-      cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));
-      cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config));
+      cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config, api));
+      cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config, api));
       api.register(cfg.routes);
       cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
@@ -126,8 +126,8 @@ public final class ClusterdServer implements AutoCloseable {
         .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
   }
 
-  /** Authentication, roles and body limits, before every /api route. */
-  private static void guard(Context ctx, Auth auth, ServerConfig config) {
+  /** Authentication, roles, scopes and body limits, before every /api route. */
+  private static void guard(Context ctx, Auth auth, ServerConfig config, ApiRoutes api) {
     String length = ctx.header("Content-Length");
     if (length != null) {
       try {
@@ -175,6 +175,7 @@ public final class ClusterdServer implements AutoCloseable {
       throw ClusterdException.of(ErrorCode.FORBIDDEN,
           "token '" + p.get().name() + "' has the read role; this request needs admin");
     }
+    api.checkScopes(ctx);
   }
 
   private static ClusterdException tooLarge(ServerConfig config) {

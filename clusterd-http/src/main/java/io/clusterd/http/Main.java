@@ -62,10 +62,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--config", description = "properties file with the same option names (port=..., data-dir=...)")
   Path config;
 
-  @Option(names = "--token", description = "NAME:ROLE:SECRET, role read or admin; repeatable")
+  @Option(names = "--token", description = "NAME:ROLE:SECRET[:SCOPE,...], role read or admin, scopes limit it to"
+      + " those clusters; SECRET may be a hash from hash-token; repeatable")
   List<String> tokens = new ArrayList<>();
 
-  @Option(names = "--token-file", description = "file with one NAME:ROLE:SECRET per line")
+  @Option(names = "--token-file", description = "file with one NAME:ROLE:SECRET[:SCOPE,...] per line")
   Path tokenFile;
 
   @Option(names = "--register-key", description = "key instances use to register themselves (POST /api/register)")
