@@ -11,6 +11,7 @@ module io.clusterd.http {
   requires info.picocli;
   requires io.javalin;
   requires java.net.http;
+  requires jdk.unsupported;
   requires micrometer.core;
   requires micrometer.registry.prometheus;
   requires org.slf4j;

@@ -21,7 +21,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import io.clusterd.http.internal.TlsFiles;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,14 +58,99 @@ public final class ClusterdServer implements AutoCloseable {
   private static final String VERSION = Optional.ofNullable(ClusterdServer.class.getPackage().getImplementationVersion())
       .orElse("0.1.0");
 
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterdServer.class);
+  /** {@code Strict-Transport-Security: max-age} under TLS: one year. */
+  static final long HSTS_MAX_AGE_SECONDS = 31_536_000;
+
   private final Javalin app;
   private final ApiRoutes api;
   private final ServerConfig config;
+  private final SslContextFactory.Server ssl;
+  private final ScheduledExecutorService tlsWatcher;
+  private String tlsFingerprint;
 
-  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config) {
+  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config, SslContextFactory.Server ssl) {
     this.app = app;
     this.api = api;
     this.config = config;
+    this.ssl = ssl;
+    this.tlsFingerprint = config.tls().map(TlsFiles::fingerprint).orElse(null);
+    Duration every = config.tls().map(ServerConfig.Tls::reloadCheck).orElse(Duration.ZERO);
+    if (ssl != null && !every.isZero()) {
+      tlsWatcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "clusterd-tls-reload");
+        t.setDaemon(true);
+        return t;
+      });
+      tlsWatcher.scheduleWithFixedDelay(this::reloadTlsIfChanged, every.toMillis(), every.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } else {
+      tlsWatcher = null;
+    }
+  }
+
+  /** HTTPS on the daemon's port: the certificate of {@code tls}, HTTP/1.1, HSTS, SNI not required. */
+  private static SslContextFactory.Server sslFactory(ServerConfig.Tls tls) {
+    SslContextFactory.Server f = new SslContextFactory.Server();
+    f.setKeyStore(TlsFiles.serverKeyStore(tls));
+    f.setKeyStorePassword(TlsFiles.MEMORY_PASSWORD);
+    f.setKeyManagerPassword(TlsFiles.MEMORY_PASSWORD);
+    f.setSniRequired(false);
+    return f;
+  }
+
+  private static Connector httpsConnector(Server server, HttpConfiguration http, SslContextFactory.Server ssl,
+      ServerConfig config) {
+    HttpConfiguration https = new HttpConfiguration(http);
+    https.setSecureScheme("https");
+    https.setSecurePort(config.port());
+    // a client reaching the daemon by IP address sends no SNI; names are the client's to verify
+    https.addCustomizer(new SecureRequestCustomizer(false, false, HSTS_MAX_AGE_SECONDS, false));
+    ServerConnector c = new ServerConnector(server, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+        new HttpConnectionFactory(https));
+    c.setHost(config.bind());
+    c.setPort(config.port());
+    return c;
+  }
+
+  /**
+   * Reads the certificate and key files again and serves the new certificate to new connections; connections
+   * already open keep theirs and are not dropped. What SIGHUP does; also run when the files change. A file that
+   * cannot be read or does not fit keeps the certificate served now (the reason is logged and thrown).
+   *
+   * @throws IllegalStateException without TLS
+   * @throws IllegalArgumentException naming the file and what is wrong with it
+   */
+  public synchronized void reloadTls() {
+    if (ssl == null) {
+      throw new IllegalStateException("the daemon serves plain HTTP: there is no certificate to reload");
+    }
+    ServerConfig.Tls tls = config.tls().orElseThrow();
+    String fingerprint = TlsFiles.fingerprint(tls);
+    java.security.KeyStore fresh = TlsFiles.serverKeyStore(tls);
+    try {
+      ssl.reload(f -> f.setKeyStore(fresh));
+    } catch (Exception e) {
+      throw new IllegalArgumentException("the new certificate cannot be served: " + e.getMessage(), e);
+    }
+    tlsFingerprint = fingerprint;
+    LOG.info("TLS certificate reloaded");
+  }
+
+  /** Reloads the certificate when its files changed since the last load; answers whether it did. */
+  public synchronized boolean reloadTlsIfChanged() {
+    if (ssl == null || config.tls().map(TlsFiles::fingerprint).orElseThrow().equals(tlsFingerprint)) {
+      return false;
+    }
+    try {
+      reloadTls();
+      return true;
+    } catch (RuntimeException e) {
+      // e.g. the certificate written but its key not yet: the next check tries again
+      LOG.warn("the TLS files changed but cannot be used yet ({}); still serving the previous certificate",
+          e.getMessage());
+      return false;
+    }
   }
 
   /**
@@ -81,7 +180,11 @@ public final class ClusterdServer implements AutoCloseable {
       }
     }
     ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION);
+    SslContextFactory.Server ssl = config.tls().map(ClusterdServer::sslFactory).orElse(null);
     Javalin app = Javalin.create(cfg -> {
+      if (ssl != null) {
+        cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, ssl, config));
+      }
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
       cfg.http.prefer405over404 = true; // a known path with another method: 405 METHOD_NOT_ALLOWED
@@ -108,7 +211,7 @@ public final class ClusterdServer implements AutoCloseable {
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
     });
     app.start(config.bind(), config.port());
-    return new ClusterdServer(app, api, config);
+    return new ClusterdServer(app, api, config, ssl);
   }
 
   private static String routeOf(Context ctx) {
@@ -188,13 +291,13 @@ public final class ClusterdServer implements AutoCloseable {
     return app.port();
   }
 
-  /** The base URL, e.g. {@code http://127.0.0.1:33334}. */
+  /** The base URL, e.g. {@code http://127.0.0.1:33334} ({@code https://} under TLS). */
   public String url() {
     String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
     if (host.equals("0.0.0.0")) {
       host = "127.0.0.1";
     }
-    return "http://" + host + ":" + port();
+    return (ssl == null ? "http://" : "https://") + host + ":" + port();
   }
 
   /** The API routes this server registered (method, path, summary). */
@@ -204,6 +307,9 @@ public final class ClusterdServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (tlsWatcher != null) {
+      tlsWatcher.shutdownNow();
+    }
     app.stop();
   }
 }

@@ -226,6 +226,7 @@ public final class Main implements Callable<Integer> {
       clusterd.close();
       throw e;
     }
+    reloadTlsOnHangup(server);
     PrintWriter out = new PrintWriter(System.out, true);
     out.println("clusterd listening on " + server.url());
     out.println("  web client: " + server.url() + "/");
@@ -273,8 +274,8 @@ public final class Main implements Callable<Integer> {
       if (keepAlive.toSeconds() < 1) {
         throw new IllegalArgumentException("--keep-alive must be at least 1s, e.g. 20s");
       }
-      return new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
-          ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"), sessionIdle, sessionMax);
+      return withTls(new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
+          ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"), sessionIdle, sessionMax));
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
@@ -302,7 +303,7 @@ public final class Main implements Callable<Integer> {
     try {
       return Guice.createInjector(
           new ClusterdModule(b -> b.maxInFlight(maxInFlight).responseTimeout(timeout).connectTimeout(connectTimeout)
-              .reconcileEvery(reconcileEvery), new HttpTransportFactory(serverConfig.addressPolicy())),
+              .reconcileEvery(reconcileEvery), new HttpTransportFactory(serverConfig.addressPolicy(), instanceTls())),
           new ClusterdHttpModule(serverConfig),
           binder -> {
             OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);
@@ -336,6 +337,84 @@ public final class Main implements Callable<Integer> {
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain (server certificate first): serve HTTPS;"
+      + " re-read when it changes or on SIGHUP")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM private key (PKCS#8) of --tls-cert")
+  Path tlsKey;
+
+  @Option(names = "--tls-keystore", description = "PKCS#12 keystore with the certificate and key, instead of"
+      + " --tls-cert and --tls-key")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-keystore-password-file", description = "file holding the password of --tls-keystore")
+  Path tlsKeystorePasswordFile;
+
+  @Option(names = "--tls-reload-check", description = "how often the TLS files are checked for changes, 0 for"
+      + " SIGHUP only (default ${DEFAULT-VALUE})", defaultValue = "10s", converter = DurationConverter.class)
+  Duration tlsReloadCheck;
+
+  @Option(names = "--insecure-http", description = "allow plain HTTP beyond loopback with tokens (TLS ends in"
+      + " front of clusterd)")
+  boolean insecureHttp;
+
+  @Option(names = "--instance-ca", description = "PEM file of the CAs that https instances' certificates must"
+      + " chain to (default: the JVM's trust store)")
+  Path instanceCa;
+
+  @Option(names = "--instance-client-cert", description = "PEM client certificate for instances that require"
+      + " mutual TLS")
+  Path instanceClientCert;
+
+  @Option(names = "--instance-client-key", description = "PEM private key (PKCS#8) of --instance-client-cert")
+  Path instanceClientKey;
+
+  /** {@code config} with the TLS options and {@code --insecure-http}. */
+  ServerConfig withTls(ServerConfig config) {
+    ServerConfig.Tls tls = null;
+    if (tlsKeystore != null) {
+      tls = ServerConfig.Tls.keystore(tlsKeystore, Optional.ofNullable(tlsKeystorePasswordFile));
+    } else if (tlsCert != null || tlsKey != null) {
+      if (tlsCert == null || tlsKey == null) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key go together: give both PEM files");
+      }
+      tls = ServerConfig.Tls.pem(tlsCert, tlsKey);
+    } else if (tlsKeystorePasswordFile != null) {
+      throw new IllegalArgumentException("--tls-keystore-password-file needs --tls-keystore");
+    }
+    ServerConfig out = config.withInsecureHttp(insecureHttp);
+    return tls == null ? out : out.withTls(tls.withReloadCheck(tlsReloadCheck));
+  }
+
+  /** The SSL context towards https instances, when an {@code --instance-*} option asks for one. */
+  Optional<javax.net.ssl.SSLContext> instanceTls() {
+    if (instanceCa == null && instanceClientCert == null && instanceClientKey == null) {
+      return Optional.empty();
+    }
+    return Optional.of(io.clusterd.http.internal.TlsFiles.clientContext(Optional.ofNullable(instanceCa),
+        Optional.ofNullable(instanceClientCert), Optional.ofNullable(instanceClientKey)));
+  }
+
+  /** SIGHUP re-reads the certificate files (where the JVM lets a program handle it). */
+  @SuppressWarnings("removal")
+  private static void reloadTlsOnHangup(ClusterdServer server) {
+    if (server.url().startsWith("http://")) {
+      return;
+    }
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+        try {
+          server.reloadTls();
+        } catch (RuntimeException e) {
+          System.err.println("clusterd: SIGHUP: " + e.getMessage() + "; still serving the previous certificate");
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      System.err.println("clusterd: SIGHUP cannot be handled here; the TLS files are still checked for changes");
+    }
+  }
 
   /**
    * Warns on {@code err} when a plain secret was given as a flag ({@code --token}, {@code --register-key}):

@@ -11,6 +11,8 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.ProtocolException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
@@ -77,6 +79,13 @@ final class ExchangeFailures {
       details.put("timeoutMs", config.responseTimeout().toMillis());
       return new ClusterdException(ErrorCode.INSTANCE_TIMEOUT, endpoint + " did not answer " + what + " within "
           + config.responseTimeout().toMillis() + " ms", details, e);
+    }
+    if (causedBy(e, SSLException.class) || causedBy(e, CertificateException.class)) {
+      // the request never left: kept for later like an unreachable instance, reported for what it is
+      details.put(Transport.NOT_SENT, true);
+      return new ClusterdException(ErrorCode.INSTANCE_CERTIFICATE_INVALID, "the TLS handshake with " + endpoint
+          + " failed, its certificate does not verify or it refused clusterd's (" + root(e) + "): trust its CA"
+          + " with --instance-ca, or give --instance-client-cert and --instance-client-key", details, e);
     }
     if (causedBy(e, ConnectException.class) || causedBy(e, NoRouteToHostException.class)
         || causedBy(e, UnknownHostException.class) || causedBy(e, UnresolvedAddressException.class)) {
@@ -145,6 +154,15 @@ final class ExchangeFailures {
     return false;
   }
 
+
+  /** The innermost cause, described: what the TLS layer actually objected to. */
+  private static String root(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return describe(t);
+  }
 
   private static String describe(Throwable e) {
     String m = e.getMessage();
