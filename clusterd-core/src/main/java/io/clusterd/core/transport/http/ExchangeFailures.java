@@ -97,7 +97,9 @@ final class ExchangeFailures {
       // like a lost connection: it may or may not have been applied, so only idempotent operations are resent
       details.put(HttpTransport.CLOSED_BEFORE_ANSWER, true);
       return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, endpoint + " closed the connection before"
-          + " answering " + what + " (" + describe(e) + ")", details, e);
+          + " answering " + what + " (" + describe(e) + ")" + (endpoint.scheme().equals("https")
+          ? "; an https host that requires a client certificate it does not get does this under TLS 1.3: give"
+          + " --instance-client-cert and --instance-client-key" : ""), details, e);
     }
     if (causedBy(e, ProtocolException.class) || causedBy(e, EOFException.class)) {
       return new ClusterdException(ErrorCode.INSTANCE_BAD_ANSWER, endpoint + " did not give an HTTP answer to "
