@@ -13,6 +13,7 @@ module io.clusterd.http {
   requires io.javalin;
   requires java.logging;
   requires java.net.http;
+  requires jdk.unsupported;
   requires micrometer.core;
   requires micrometer.registry.prometheus;
   requires org.slf4j;

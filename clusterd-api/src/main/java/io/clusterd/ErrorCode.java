@@ -37,12 +37,16 @@ public enum ErrorCode {
   INSTANCE_TIMEOUT(504),
   INSTANCE_ERROR(502),
   INSTANCE_BAD_ANSWER(502),
+  /** An {@code https} instance whose certificate does not verify (or that refused clusterd's client certificate). */
+  INSTANCE_CERTIFICATE_INVALID(502),
   FORBIDDEN(403),
   NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
   PAYLOAD_TOO_LARGE(413),
   /** A desired-state document applied with {@code If-Match} over a state that changed since it was read. */
   STATE_CHANGED(412),
+  /** Too many failed sign-ins or bearer tokens from one client address; the answer has {@code Retry-After}. */
+  TOO_MANY_REQUESTS(429),
   // requests the HTTP server refuses before any route runs
   INVALID_REQUEST(400),
   URI_TOO_LONG(414),

@@ -26,7 +26,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import io.clusterd.http.internal.TlsFiles;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,16 +63,102 @@ public final class ClusterdServer implements AutoCloseable {
   private static final String VERSION = Optional.ofNullable(ClusterdServer.class.getPackage().getImplementationVersion())
       .orElse("0.1.0");
 
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterdServer.class);
+  /** {@code Strict-Transport-Security: max-age} under TLS: one year. */
+  static final long HSTS_MAX_AGE_SECONDS = 31_536_000;
+
   private final Javalin app;
   private final ApiRoutes api;
   private final ServerConfig config;
   private final Metrics metrics;
+  private final SslContextFactory.Server ssl;
+  private final ScheduledExecutorService tlsWatcher;
+  private String tlsFingerprint;
 
-  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config, Metrics metrics) {
+  private ClusterdServer(Javalin app, ApiRoutes api, ServerConfig config, Metrics metrics,
+      SslContextFactory.Server ssl) {
     this.app = app;
     this.api = api;
     this.config = config;
     this.metrics = metrics;
+    this.ssl = ssl;
+    this.tlsFingerprint = config.tls().map(TlsFiles::fingerprint).orElse(null);
+    Duration every = config.tls().map(ServerConfig.Tls::reloadCheck).orElse(Duration.ZERO);
+    if (ssl != null && !every.isZero()) {
+      tlsWatcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "clusterd-tls-reload");
+        t.setDaemon(true);
+        return t;
+      });
+      tlsWatcher.scheduleWithFixedDelay(this::reloadTlsIfChanged, every.toMillis(), every.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } else {
+      tlsWatcher = null;
+    }
+  }
+
+  /** HTTPS on the daemon's port: the certificate of {@code tls}, HTTP/1.1, HSTS, SNI not required. */
+  private static SslContextFactory.Server sslFactory(ServerConfig.Tls tls) {
+    SslContextFactory.Server f = new SslContextFactory.Server();
+    f.setKeyStore(TlsFiles.serverKeyStore(tls));
+    f.setKeyStorePassword(TlsFiles.MEMORY_PASSWORD);
+    f.setKeyManagerPassword(TlsFiles.MEMORY_PASSWORD);
+    f.setSniRequired(false);
+    return f;
+  }
+
+  private static Connector httpsConnector(Server server, HttpConfiguration http, SslContextFactory.Server ssl,
+      ServerConfig config) {
+    HttpConfiguration https = new HttpConfiguration(http);
+    https.setSecureScheme("https");
+    https.setSecurePort(config.port());
+    // a client reaching the daemon by IP address sends no SNI; names are the client's to verify
+    https.addCustomizer(new SecureRequestCustomizer(false, false, HSTS_MAX_AGE_SECONDS, false));
+    ServerConnector c = new ServerConnector(server, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+        new HttpConnectionFactory(https));
+    c.setHost(config.bind());
+    c.setPort(config.port());
+    return c;
+  }
+
+  /**
+   * Reads the certificate and key files again and serves the new certificate to new connections; connections
+   * already open keep theirs and are not dropped. What SIGHUP does; also run when the files change. A file that
+   * cannot be read or does not fit keeps the certificate served now (the reason is logged and thrown).
+   *
+   * @throws IllegalStateException without TLS
+   * @throws IllegalArgumentException naming the file and what is wrong with it
+   */
+  public synchronized void reloadTls() {
+    if (ssl == null) {
+      throw new IllegalStateException("the daemon serves plain HTTP: there is no certificate to reload");
+    }
+    ServerConfig.Tls tls = config.tls().orElseThrow();
+    String fingerprint = TlsFiles.fingerprint(tls);
+    java.security.KeyStore fresh = TlsFiles.serverKeyStore(tls);
+    try {
+      ssl.reload(f -> f.setKeyStore(fresh));
+    } catch (Exception e) {
+      throw new IllegalArgumentException("the new certificate cannot be served: " + e.getMessage(), e);
+    }
+    tlsFingerprint = fingerprint;
+    LOG.info("TLS certificate reloaded");
+  }
+
+  /** Reloads the certificate when its files changed since the last load; answers whether it did. */
+  public synchronized boolean reloadTlsIfChanged() {
+    if (ssl == null || config.tls().map(TlsFiles::fingerprint).orElseThrow().equals(tlsFingerprint)) {
+      return false;
+    }
+    try {
+      reloadTls();
+      return true;
+    } catch (RuntimeException e) {
+      // e.g. the certificate written but its key not yet: the next check tries again
+      LOG.warn("the TLS files changed but cannot be used yet ({}); still serving the previous certificate",
+          e.getMessage());
+      return false;
+    }
   }
 
   /**
@@ -100,10 +200,7 @@ public final class ClusterdServer implements AutoCloseable {
   public static ClusterdServer start(Clusterd clusterd, ServerConfig config, Clock clock,
       Collection<? extends TransportFactory> transports, Optional<DemoTree> demo) {
     Objects.requireNonNull(clusterd, "clusterd");
-    if (config.tokens().isEmpty() && !config.bindsLoopbackOnly()) {
-      throw new IllegalStateException("refusing to listen on " + config.bind()
-          + " without authentication: configure at least one --token, or bind to 127.0.0.1");
-    }
+    config.checkSafeToListen();
     Auth auth = new Auth(config.tokens(), config.registerKey(), config.sessionIdle(), config.sessionMax(), clock);
     Metrics metrics = new Metrics(clusterd);
     // one factory serves several schemes (http and https): its meters are registered once
@@ -113,7 +210,11 @@ public final class ClusterdServer implements AutoCloseable {
       }
     }
     ApiRoutes api = new ApiRoutes(clusterd, config, auth, metrics, VERSION, demo);
+    SslContextFactory.Server ssl = config.tls().map(ClusterdServer::sslFactory).orElse(null);
     Javalin app = Javalin.create(cfg -> {
+      if (ssl != null) {
+        cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, ssl, config));
+      }
       cfg.startup.showJavalinBanner = false;
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
       cfg.http.prefer405over404 = true; // a known path with another method: 405 METHOD_NOT_ALLOWED
@@ -141,8 +242,8 @@ public final class ClusterdServer implements AutoCloseable {
           }
         }
       });
-      cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config));
-      cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config));
+      cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config, api));
+      cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config, api));
       api.register(cfg.routes);
       cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
@@ -154,7 +255,7 @@ public final class ClusterdServer implements AutoCloseable {
       metrics.close();
       throw cannotListen(config, e);
     }
-    return new ClusterdServer(app, api, config, metrics);
+    return new ClusterdServer(app, api, config, metrics, ssl);
   }
 
   /**
@@ -218,8 +319,8 @@ public final class ClusterdServer implements AutoCloseable {
         .map(p -> p.endpoint.method.name() + " " + p.endpoint.path).toList();
   }
 
-  /** Authentication, roles and body limits, before every /api route. */
-  private static void guard(Context ctx, Auth auth, ServerConfig config) {
+  /** Authentication, roles, scopes and body limits, before every /api route. */
+  private static void guard(Context ctx, Auth auth, ServerConfig config, ApiRoutes api) {
     String length = ctx.header("Content-Length");
     if (length != null) {
       try {
@@ -247,10 +348,7 @@ public final class ClusterdServer implements AutoCloseable {
     Optional<Auth.Principal> p = Optional.empty();
     String header = ctx.header("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      p = auth.bySecret(header.substring(7).strip());
-      if (p.isEmpty()) {
-        throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "the bearer token is not valid");
-      }
+      p = Optional.of(auth.authenticate(header.substring(7).strip(), ctx.ip(), "the bearer token"));
     } else {
       String session = ctx.cookie("clusterd_session");
       p = auth.bySession(session);
@@ -270,6 +368,7 @@ public final class ClusterdServer implements AutoCloseable {
       throw ClusterdException.of(ErrorCode.FORBIDDEN,
           "token '" + p.get().name() + "' has the read role; this request needs admin");
     }
+    api.checkScopes(ctx);
   }
 
   private static ClusterdException tooLarge(ServerConfig config) {
@@ -282,13 +381,13 @@ public final class ClusterdServer implements AutoCloseable {
     return app.port();
   }
 
-  /** The base URL, e.g. {@code http://127.0.0.1:33334}. */
+  /** The base URL, e.g. {@code http://127.0.0.1:33334} ({@code https://} under TLS). */
   public String url() {
     String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
     if (host.equals("0.0.0.0")) {
       host = "127.0.0.1";
     }
-    return "http://" + host + ":" + port();
+    return (ssl == null ? "http://" : "https://") + host + ":" + port();
   }
 
   /** The API routes this server registered (method, path, summary). */
@@ -298,6 +397,9 @@ public final class ClusterdServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (tlsWatcher != null) {
+      tlsWatcher.shutdownNow();
+    }
     app.stop();
     metrics.close();
   }

@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "clusterd", mixinStandardHelpOptions = true, version = "clusterd 0.1.0",
     description = "Runs the clusterd daemon: one point of entry that manages the configuration of many Elektra hosts.",
-    subcommands = {Main.InstanceCommand.class, io.clusterd.http.cli.CtlCommand.class})
+    subcommands = {Main.InstanceCommand.class, Main.HashTokenCommand.class, io.clusterd.http.cli.CtlCommand.class})
 public final class Main implements Callable<Integer> {
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
   private static final String KEEP_ALIVE = "jdk.httpclient.keepalive.timeout";
@@ -62,10 +62,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--config", description = "properties file with the same option names (port=..., data-dir=...)")
   Path config;
 
-  @Option(names = "--token", description = "NAME:ROLE:SECRET, role read or admin; repeatable")
+  @Option(names = "--token", description = "NAME:ROLE:SECRET[:SCOPE,...], role read or admin, scopes limit it to"
+      + " those clusters; SECRET may be a hash from hash-token; repeatable")
   List<String> tokens = new ArrayList<>();
 
-  @Option(names = "--token-file", description = "file with one NAME:ROLE:SECRET per line")
+  @Option(names = "--token-file", description = "file with one NAME:ROLE:SECRET[:SCOPE,...] per line")
   Path tokenFile;
 
   @Option(names = "--register-key", description = "key instances use to register themselves (POST /api/register)")
@@ -226,6 +227,7 @@ public final class Main implements Callable<Integer> {
     ClusterdServer.checkAddress(bind);
     ServerConfig serverConfig = serverConfig();
     List<ServerConfig.Token> parsed = serverConfig.tokens();
+    warnAboutSecretsOnFlags(System.err);
     if (System.getProperty(KEEP_ALIVE) == null) {
       // read by the JDK when the first HTTP client is built, which is after this: the transport drops idle
       // connections before the hosts close them (a request on a connection closing under it gets no answer)
@@ -264,6 +266,7 @@ public final class Main implements Callable<Integer> {
       clusterd.close();
       throw e;
     }
+    reloadTlsOnHangup(server);
     PrintWriter out = new PrintWriter(System.out, true);
     out.println("clusterd listening on " + server.url());
     out.println("  web client: " + server.url() + "/");
@@ -317,8 +320,8 @@ public final class Main implements Callable<Integer> {
       if (keepAlive.toSeconds() < 1) {
         throw new IllegalArgumentException("--keep-alive must be at least 1s, e.g. 20s");
       }
-      return new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
-          ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"), sessionIdle, sessionMax);
+      return withTls(new ServerConfig(bind, port, parsed, Optional.ofNullable(registerKey), allowHosts,
+          ServerConfig.DEFAULT_MAX_BODY, Optional.ofNullable(instance).map(x -> "my"), sessionIdle, sessionMax));
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
@@ -387,7 +390,7 @@ public final class Main implements Callable<Integer> {
     try {
       return Guice.createInjector(
           new ClusterdModule(b -> b.maxInFlight(maxInFlight).responseTimeout(timeout).connectTimeout(connectTimeout)
-              .reconcileEvery(reconcileEvery), new HttpTransportFactory(serverConfig.addressPolicy())),
+              .reconcileEvery(reconcileEvery), new HttpTransportFactory(serverConfig.addressPolicy(), instanceTls())),
           new ClusterdHttpModule(serverConfig),
           binder -> {
             OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);
@@ -417,6 +420,143 @@ public final class Main implements Callable<Integer> {
       } catch (Exception e) {
         // shutting down anyway
       }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ security
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain (server certificate first): serve HTTPS;"
+      + " re-read when it changes or on SIGHUP")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM private key (PKCS#8) of --tls-cert")
+  Path tlsKey;
+
+  @Option(names = "--tls-keystore", description = "PKCS#12 keystore with the certificate and key, instead of"
+      + " --tls-cert and --tls-key")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-keystore-password-file", description = "file holding the password of --tls-keystore")
+  Path tlsKeystorePasswordFile;
+
+  @Option(names = "--tls-reload-check", description = "how often the TLS files are checked for changes, 0 for"
+      + " SIGHUP only (default ${DEFAULT-VALUE})", defaultValue = "10s", converter = DurationConverter.class)
+  Duration tlsReloadCheck;
+
+  @Option(names = "--insecure-http", description = "allow plain HTTP beyond loopback with tokens (TLS ends in"
+      + " front of clusterd)")
+  boolean insecureHttp;
+
+  @Option(names = "--instance-ca", description = "PEM file of the CAs that https instances' certificates must"
+      + " chain to (default: the JVM's trust store)")
+  Path instanceCa;
+
+  @Option(names = "--instance-client-cert", description = "PEM client certificate for instances that require"
+      + " mutual TLS")
+  Path instanceClientCert;
+
+  @Option(names = "--instance-client-key", description = "PEM private key (PKCS#8) of --instance-client-cert")
+  Path instanceClientKey;
+
+  /** {@code config} with the TLS options and {@code --insecure-http}. */
+  ServerConfig withTls(ServerConfig config) {
+    ServerConfig.Tls tls = null;
+    if (tlsKeystore != null) {
+      tls = ServerConfig.Tls.keystore(tlsKeystore, Optional.ofNullable(tlsKeystorePasswordFile));
+    } else if (tlsCert != null || tlsKey != null) {
+      if (tlsCert == null || tlsKey == null) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key go together: give both PEM files");
+      }
+      tls = ServerConfig.Tls.pem(tlsCert, tlsKey);
+    } else if (tlsKeystorePasswordFile != null) {
+      throw new IllegalArgumentException("--tls-keystore-password-file needs --tls-keystore");
+    }
+    ServerConfig out = config.withInsecureHttp(insecureHttp);
+    return tls == null ? out : out.withTls(tls.withReloadCheck(tlsReloadCheck));
+  }
+
+  /** The SSL context towards https instances, when an {@code --instance-*} option asks for one. */
+  Optional<javax.net.ssl.SSLContext> instanceTls() {
+    if (instanceCa == null && instanceClientCert == null && instanceClientKey == null) {
+      return Optional.empty();
+    }
+    return Optional.of(io.clusterd.http.internal.TlsFiles.clientContext(Optional.ofNullable(instanceCa),
+        Optional.ofNullable(instanceClientCert), Optional.ofNullable(instanceClientKey)));
+  }
+
+  /** SIGHUP re-reads the certificate files (where the JVM lets a program handle it). */
+  @SuppressWarnings("removal")
+  private static void reloadTlsOnHangup(ClusterdServer server) {
+    if (server.url().startsWith("http://")) {
+      return;
+    }
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+        try {
+          server.reloadTls();
+        } catch (RuntimeException e) {
+          System.err.println("clusterd: SIGHUP: " + e.getMessage() + "; still serving the previous certificate");
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      System.err.println("clusterd: SIGHUP cannot be handled here; the TLS files are still checked for changes");
+    }
+  }
+
+  /**
+   * Warns on {@code err} when a plain secret was given as a flag ({@code --token}, {@code --register-key}):
+   * every user of the host sees the command line in {@code ps}.
+   */
+  void warnAboutSecretsOnFlags(PrintStream err) {
+    CommandLine.ParseResult given = spec == null ? null : spec.commandLine().getParseResult();
+    if (given == null) {
+      return;
+    }
+    boolean plainToken = given.hasMatchedOption("--token")
+        && tokens.stream().anyMatch(t -> !ServerConfig.Token.parse(t).secret().hashed());
+    boolean plainKey = given.hasMatchedOption("--register-key") && registerKey != null
+        && !registerKey.startsWith(Secret.PBKDF2_PREFIX);
+    if (plainToken || plainKey) {
+      err.println("clusterd: warning: " + (plainToken ? "--token" : "--register-key") + " puts a secret on the"
+          + " command line, which every user of this host can read (ps): use --token-file or the --config file,"
+          + " and keep only hashes there (clusterd hash-token)");
+    }
+  }
+
+  /** {@code hash-token}: reads a secret from standard input and prints its hash for the token file. */
+  @Command(name = "hash-token", mixinStandardHelpOptions = true,
+      description = "Reads a secret (one line) from standard input and prints its PBKDF2-SHA256 hash, to use"
+          + " instead of the secret in --token-file, --token or --register-key.")
+  static final class HashTokenCommand implements Callable<Integer> {
+    @Option(names = "--iterations", defaultValue = "" + Secret.DEFAULT_ITERATIONS,
+        description = "PBKDF2 iterations, at least " + Secret.MIN_ITERATIONS + " (default ${DEFAULT-VALUE})")
+    int iterations;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      java.io.Console console = System.console();
+      String secret;
+      if (console != null) {
+        char[] typed = console.readPassword("secret: ");
+        secret = typed == null ? null : new String(typed);
+      } else {
+        secret = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+            java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      }
+      if (secret == null || secret.strip().isEmpty()) {
+        throw new UsageException("hash-token reads the secret from standard input: echo -n SECRET | clusterd"
+            + " hash-token");
+      }
+      try {
+        spec.commandLine().getOut().println(Secret.hash(secret.strip(), iterations));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      spec.commandLine().getOut().flush();
+      return 0;
     }
   }
 

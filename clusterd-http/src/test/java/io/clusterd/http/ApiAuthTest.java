@@ -1,6 +1,7 @@
 package io.clusterd.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -162,6 +163,68 @@ class ApiAuthTest {
     assertEquals("APIKEY_INVALID", bad.i18n());
     assertEquals(201, client().json("POST", "/api/register?apikey=register-key-1", body).status());
     assertEquals(1, clusterd.instances().size());
+  }
+
+  @Test
+  void hashedToken_bearerAndSignIn_acceptedAndWrongOnesRefused() {
+    HandClock clock = new HandClock(Instant.parse("2026-01-05T08:00:00Z"));
+    ServerConfig config = ServerConfig.loopback(0).withTokens(List.of(ServerConfig.Token.parse(
+        "ops:admin:" + Secret.hash("hashed-secret-1", SecretTest.TEST_ITERATIONS))))
+        .withRegisterKey(Secret.hash("hashed-register-1", SecretTest.TEST_ITERATIONS));
+    try (ClusterdServer hashed = ClusterdServer.start(clusterd, config, clock, List.of())) {
+      ApiClient api = new ApiClient(hashed.url());
+      assertEquals(200, api.bearer("hashed-secret-1").get("/api/instances").status());
+      assertEquals(401, api.bearer("hashed-secret-2").get("/api/instances").status());
+      assertEquals(200, api.bearer(null).json("POST", "/api/session", "{\"token\":\"hashed-secret-1\"}").status());
+      ApiClient.Answer wrong = api.json("POST", "/api/session", "{\"token\":\"hashed-secret-2\"}");
+      assertEquals(401, wrong.status());
+      assertFalse(wrong.raw().contains("hashed-secret"), wrong.raw());
+      String body = "{\"name\":\"self\",\"host\":\"mem://self\"}";
+      assertEquals("APIKEY_INVALID", api.json("POST", "/api/register?apikey=hashed-register-2", body).i18n());
+      assertEquals(201, api.json("POST", "/api/register?apikey=hashed-register-1", body).status());
+    }
+  }
+
+  @Test
+  void failedBearerTokens_pastTheLimit_are429WithRetryAfterUntilTimePasses() {
+    HandClock clock = new HandClock(Instant.parse("2026-01-05T08:00:00Z"));
+    try (ClusterdServer limited = serverWithClock(clock)) {
+      ApiClient wrong = new ApiClient(limited.url()).bearer("wrong-secret-1");
+      for (int i = 0; i < 10; i++) {
+        assertEquals(401, wrong.get("/api/instances").status(), "failure " + (i + 1));
+      }
+      HttpResponse<String> r = wrong.raw(HttpRequest.newBuilder(URI.create(limited.url() + "/api/instances"))
+          .header("Authorization", "Bearer wrong-secret-1"));
+      assertEquals(429, r.statusCode(), r.body());
+      assertEquals("TOO_MANY_REQUESTS", ApiClient.answer(r).i18n());
+      long retryAfter = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+      assertTrue(retryAfter >= 1 && retryAfter <= 6, "Retry-After " + retryAfter);
+      ApiClient right = new ApiClient(limited.url()).bearer(ADMIN);
+      assertEquals(429, right.get("/api/instances").status(), "the right token is not even checked meanwhile");
+      assertEquals(429, right.bearer(null).json("POST", "/api/session", "{\"token\":\"" + ADMIN + "\"}").status(),
+          "sign-in neither");
+      assertEquals(200, new ApiClient(limited.url()).get("/api/health").status(), "public routes stay open");
+      clock.advance(Duration.ofSeconds(retryAfter));
+      assertEquals(200, new ApiClient(limited.url()).bearer(ADMIN).get("/api/instances").status());
+      assertEquals(401, wrong.get("/api/instances").status(), "one more failure earned back");
+      assertEquals(429, wrong.get("/api/instances").status());
+    }
+  }
+
+  @Test
+  void failedSignIns_pastTheLimit_are429() {
+    HandClock clock = new HandClock(Instant.parse("2026-01-05T08:00:00Z"));
+    try (ClusterdServer limited = serverWithClock(clock)) {
+      ApiClient api = new ApiClient(limited.url());
+      for (int i = 0; i < 10; i++) {
+        assertEquals(401, api.json("POST", "/api/session", "{\"token\":\"wrong-" + i + "-secret\"}").status());
+      }
+      ApiClient.Answer a = api.json("POST", "/api/session", "{\"token\":\"" + ADMIN + "\"}");
+      assertEquals(429, a.status(), a.raw());
+      assertTrue(a.raw().contains("try again in"), a.raw());
+      clock.advance(Duration.ofMinutes(1));
+      assertEquals(200, api.json("POST", "/api/session", "{\"token\":\"" + ADMIN + "\"}").status());
+    }
   }
 
   @Test

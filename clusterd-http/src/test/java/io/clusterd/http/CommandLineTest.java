@@ -144,4 +144,70 @@ class CommandLineTest {
     assertEquals("FORBIDDEN", assertThrows(io.clusterd.ClusterdException.class,
         () -> ServerConfig.loopback(0).checkEndpointAllowed("http://169.254.169.254/latest")).code().token());
   }
+
+  @Test
+  void hashToken_secretOnStandardInput_printsAHashThatMatchesIt() {
+    java.io.InputStream oldIn = System.in;
+    java.io.PrintStream oldOut = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream("typed-secret-1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+      code = Main.run("hash-token", "--iterations", String.valueOf(Secret.MIN_ITERATIONS));
+    } finally {
+      System.setIn(oldIn);
+      System.setOut(oldOut);
+    }
+    String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+    assertEquals(0, code, printed);
+    assertTrue(printed.startsWith("pbkdf2-sha256$" + Secret.MIN_ITERATIONS + "$"), printed);
+    assertTrue(ServerConfig.Token.parse("ops:admin:" + printed).secret().matches("typed-secret-1"));
+  }
+
+  @Test
+  void hashToken_shortSecretOrTooFewIterations_exitsWithUsageCode() {
+    java.io.InputStream oldIn = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream("short\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      assertEquals(2, Main.run("hash-token"));
+      System.setIn(new java.io.ByteArrayInputStream("long-enough-1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      assertEquals(2, Main.run("hash-token", "--iterations", "10"));
+    } finally {
+      System.setIn(oldIn);
+    }
+  }
+
+  @Test
+  void secretsAsFlags_plainOnes_warnAndHashedOnesDoNot() {
+    String hash = Secret.hash("flag-secret-1", Secret.MIN_ITERATIONS);
+    for (String[] args : List.of(new String[] {"--token", "ops:admin:flag-secret-1"},
+        new String[] {"--register-key", "flag-register-1"}, new String[] {"--token", "ops:admin:" + hash})) {
+      CommandLine cmd = Main.commandLine();
+      cmd.parseArgs(args);
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      ((Main) cmd.getCommand()).warnAboutSecretsOnFlags(new java.io.PrintStream(err, true,
+          java.nio.charset.StandardCharsets.UTF_8));
+      String warning = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+      if (args[1].contains("pbkdf2")) {
+        assertEquals("", warning);
+      } else {
+        assertTrue(warning.startsWith("clusterd: warning: " + args[0]) && warning.contains("ps"), warning);
+        assertTrue(!warning.contains("flag-secret-1") && !warning.contains("flag-register-1"), warning);
+      }
+    }
+  }
+
+  @Test
+  void tokens_withScopes_parse() {
+    ServerConfig.Token t = ServerConfig.Token.parse("eu-ops:admin:scoped-secret-1:eu,us-web");
+    assertEquals(List.of("eu", "us-web"), t.scopes());
+    assertTrue(ServerConfig.Token.parse("ops:admin:plain-secret-1").scopes().isEmpty());
+    for (String bad : List.of("a:admin:secret-123:", "a:admin:secret-123:EU", "a:admin:secret-123:eu,,us",
+        "a:admin:sec:ret-123:eu")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerConfig.Token.parse(bad),
+          bad);
+      assertTrue(!e.getMessage().contains("secret-123") && !e.getMessage().contains("ret-123"), e.getMessage());
+    }
+  }
 }

@@ -301,7 +301,8 @@ final class Dispatcher {
   }
 
   static boolean unreached(ClusterdException e) {
-    return e.code() == ErrorCode.INSTANCE_UNREACHABLE || e.code() == ErrorCode.INSTANCE_TIMEOUT;
+    return e.code() == ErrorCode.INSTANCE_UNREACHABLE || e.code() == ErrorCode.INSTANCE_TIMEOUT
+        || e.code() == ErrorCode.INSTANCE_CERTIFICATE_INVALID;
   }
 
   private static boolean serverError(ClusterdException e) {

@@ -65,6 +65,7 @@ public final class ApiRoutes {
   private final Metrics metrics;
   private final Optional<DemoTree> demo;
   private final List<Route> routes = new ArrayList<>();
+  private final Scopes scopes;
 
   public ApiRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Metrics metrics, String version) {
     this(clusterd, config, auth, metrics, version, Optional.empty());
@@ -79,6 +80,15 @@ public final class ApiRoutes {
     this.auth = auth;
     this.metrics = metrics;
     this.version = version;
+    this.scopes = new Scopes(clusterd, config);
+  }
+
+  /**
+   * Refuses, before any handler, a request of a scoped token about a node outside its scopes (403
+   * {@code FORBIDDEN} naming them); see {@link Scopes}.
+   */
+  public void checkScopes(io.javalin.http.Context ctx) {
+    scopes.checkPath(ctx);
   }
 
   public List<Route> routes() {
@@ -92,11 +102,11 @@ public final class ApiRoutes {
     Nodes nodes = new Nodes(clusterd, config);
     Changes changes = new Changes(clusterd, metrics);
     NodeEdits edits = new NodeEdits(changes);
-    new DaemonRoutes(clusterd, nodes, metrics, routes, version).register(table);
-    new SessionRoutes(auth).register(table);
-    new HistoryRoutes(clusterd).register(table);
-    new InstanceRoutes(clusterd, config, auth, nodes, changes, edits).register(table);
-    new ClusterRoutes(clusterd, nodes, changes, edits).register(table);
+    new DaemonRoutes(clusterd, nodes, metrics, routes, version, scopes).register(table);
+    new SessionRoutes(auth, config).register(table);
+    new HistoryRoutes(clusterd, scopes).register(table);
+    new InstanceRoutes(clusterd, config, auth, nodes, changes, edits, scopes).register(table);
+    new ClusterRoutes(clusterd, nodes, changes, edits, scopes).register(table);
     new KeyRoutes(clusterd, nodes, changes).register(table);
     demo.ifPresent(d -> new DemoRoutes(clusterd, d).register(table));
     new StateRoutes(clusterd, config, changes).register(table);

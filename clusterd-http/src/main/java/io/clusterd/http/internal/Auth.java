@@ -2,10 +2,8 @@ package io.clusterd.http.internal;
 
 import io.clusterd.ClusterdException;
 import io.clusterd.ErrorCode;
+import io.clusterd.http.Secret;
 import io.clusterd.http.ServerConfig;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,53 +16,92 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Bearer tokens with roles, browser sessions made from them, and the self-registration key. Secrets are compared
- * in constant time (on their SHA-256 digests, so lengths leak nothing either). A session ends {@code idle} after
- * its last use and {@code max} after it was opened, whichever comes first, as {@code clock} tells. Thread-safe.
+ * Bearer tokens with roles and scopes, browser sessions made from them, and the self-registration key. Secrets
+ * (plain or hashed, see {@link Secret}) are compared in constant time, and every token is compared, not only up
+ * to the first that matches. Failed attempts are limited per client address ({@link FailureLimiter}): past the
+ * limit, attempts answer 429 {@code TOO_MANY_REQUESTS} with the seconds to wait. A session ends {@code idle}
+ * after its last use and {@code max} after it was opened, whichever comes first, as {@code clock} tells.
+ * Thread-safe.
  */
 public final class Auth {
-  /** Who made a request. */
-  public record Principal(String name, ServerConfig.Role role) { }
+  /** Who made a request, and the clusters it is limited to (none: unscoped). */
+  public record Principal(String name, ServerConfig.Role role, List<String> scopes) {
+    public Principal {
+      scopes = List.copyOf(scopes);
+    }
+
+    public boolean scoped() {
+      return !scopes.isEmpty();
+    }
+  }
 
   /** One browser session: who, when it was opened, when it was last used. */
   private record Session(Principal principal, Instant opened, Instant used) { }
 
   private final List<ServerConfig.Token> tokens;
-  private final Optional<byte[]> registerKey;
+  private final Optional<Secret> registerKey;
   private final Duration idle;
   private final Duration max;
   private final Clock clock;
+  private final FailureLimiter failures;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
 
   /** Sessions with the default lifetimes of {@link ServerConfig}, on the system clock. */
-  public Auth(List<ServerConfig.Token> tokens, Optional<String> registerKey) {
+  public Auth(List<ServerConfig.Token> tokens, Optional<Secret> registerKey) {
     this(tokens, registerKey, ServerConfig.DEFAULT_SESSION_IDLE, ServerConfig.DEFAULT_SESSION_MAX, Clock.systemUTC());
   }
 
-  public Auth(List<ServerConfig.Token> tokens, Optional<String> registerKey, Duration idle, Duration max,
+  public Auth(List<ServerConfig.Token> tokens, Optional<Secret> registerKey, Duration idle, Duration max,
       Clock clock) {
     this.tokens = List.copyOf(tokens);
-    this.registerKey = registerKey.map(Auth::digest);
+    this.registerKey = Objects.requireNonNull(registerKey, "registerKey");
     this.idle = Objects.requireNonNull(idle, "idle");
     this.max = Objects.requireNonNull(max, "max");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.failures = new FailureLimiter(FailureLimiter.DEFAULT_BURST, FailureLimiter.DEFAULT_REFILL, clock);
   }
 
   public boolean enabled() {
     return !tokens.isEmpty();
   }
 
-  /** The principal of a bearer secret, or empty. */
+  /** The principal of a bearer secret, or empty; every token is compared, in constant time each. */
   public Optional<Principal> bySecret(String secret) {
-    byte[] d = digest(secret);
     Principal found = null;
     for (ServerConfig.Token t : tokens) {
-      if (MessageDigest.isEqual(d, digest(t.secret())) && found == null) {
-        found = new Principal(t.name(), t.role());
+      boolean match = t.secret().matches(secret);
+      if (match && found == null) {
+        found = new Principal(t.name(), t.role(), t.scopes());
       }
     }
     return Optional.ofNullable(found);
+  }
+
+  /**
+   * The principal of a secret sent from {@code address} ({@code what} it was, for the message: "the bearer
+   * token", "the token"); a failure counts against the address.
+   *
+   * @throws ClusterdException {@code TOO_MANY_REQUESTS} while the address has failed too often (the secret is
+   *     not checked), {@code NEED_AUTHENTICATION} for a secret of no token
+   */
+  public Principal authenticate(String secret, String address, String what) {
+    refuseIfBlocked(address);
+    Optional<Principal> p = bySecret(secret);
+    if (p.isEmpty()) {
+      failures.failed(address);
+      throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, what + " is not valid");
+    }
+    return p.get();
+  }
+
+  private void refuseIfBlocked(String address) {
+    Optional<Duration> wait = failures.blocked(address);
+    if (wait.isPresent()) {
+      long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+      throw ClusterdException.of(ErrorCode.TOO_MANY_REQUESTS, "too many failed sign-ins or tokens from " + address
+          + ": try again in " + seconds + " s", Map.of("retryAfterSeconds", seconds));
+    }
   }
 
   /** The principal of a live session, which this use keeps alive; empty for an unknown or expired one. */
@@ -99,8 +136,8 @@ public final class Auth {
     }
   }
 
-  /** Checks the self-registration key. */
-  public void checkRegisterKey(String given) {
+  /** Checks the self-registration key sent from {@code address}; a wrong key counts against the address. */
+  public void checkRegisterKey(String given, String address) {
     if (registerKey.isEmpty()) {
       throw ClusterdException.of(ErrorCode.FORBIDDEN,
           "self-registration is switched off: start the daemon with --register-key to allow it");
@@ -108,16 +145,10 @@ public final class Auth {
     if (given == null || given.isEmpty()) {
       throw ClusterdException.of(ErrorCode.APIKEY_MISSING, "the apikey query parameter is missing");
     }
-    if (!MessageDigest.isEqual(digest(given), registerKey.get())) {
+    refuseIfBlocked(address);
+    if (!registerKey.get().matches(given)) {
+      failures.failed(address);
       throw ClusterdException.of(ErrorCode.APIKEY_INVALID, "the apikey is not valid");
-    }
-  }
-
-  static byte[] digest(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

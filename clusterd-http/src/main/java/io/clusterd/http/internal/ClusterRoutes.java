@@ -56,8 +56,10 @@ final class ClusterRoutes {
   private final Nodes nodes;
   private final Changes changes;
   private final NodeEdits edits;
+  private final Scopes scopes;
 
-  ClusterRoutes(Clusterd clusterd, Nodes nodes, Changes changes, NodeEdits edits) {
+  ClusterRoutes(Clusterd clusterd, Nodes nodes, Changes changes, NodeEdits edits, Scopes scopes) {
+    this.scopes = scopes;
     this.clusterd = clusterd;
     this.nodes = nodes;
     this.changes = changes;
@@ -89,11 +91,16 @@ final class ClusterRoutes {
   }
 
   private void list(Context ctx) {
-    Answers.json(ctx, clusterd.clusters().stream().map(c -> nodes.cluster(clusterd.cluster(c.id()), false)).toList());
+    Answers.json(ctx, clusterd.clusters().stream().filter(c -> scopes.visible(ctx, c.id()))
+        .map(c -> nodes.cluster(clusterd.cluster(c.id()), false)).toList());
   }
 
   private void create(Context ctx) {
     NewCluster b = Bodies.bind(ctx, NewCluster.class).value();
+    scopes.requireDestination(ctx, Optional.ofNullable(b.parent()), "the new cluster");
+    for (List<String> ids : java.util.Arrays.asList(b.instances(), b.clusters())) {
+      (ids == null ? List.<String>of() : ids).forEach(id -> scopes.require(ctx, id));
+    }
     if (b.name() == null || b.name().isBlank()) {
       throw ClusterdException.of(ErrorCode.NAME_MISSING, "the name is missing: give a display name of 1 to 200 characters");
     }
@@ -131,6 +138,9 @@ final class ClusterRoutes {
     String id = nodes.clusterId(ctx);
     Bodies.Bound<ClusterEdit> bound = Bodies.bind(ctx, ClusterEdit.class);
     ClusterEdit b = bound.value();
+    if (bound.has("parent")) {
+      scopes.requireDestination(ctx, Optional.ofNullable(b.parent()), "cluster '" + id + "'");
+    }
     NodeUpdate u = NodeEdits.update(bound, b.name(), b.description(), b.labels(), null);
     edits.edit(ctx, id, bound, b.parent(), u,
         () -> nodes.cluster(clusterd.cluster(id), true));
@@ -146,6 +156,9 @@ final class ClusterRoutes {
           "cascade must be 'detach' or 'delete', not '" + cascade + "'", Map.of("cascade", cascade));
     };
     String id = nodes.clusterId(ctx);
+    if (mode == Cascade.DETACH && !clusterd.cluster(id).children().isEmpty()) {
+      scopes.requireDestination(ctx, clusterd.parentOf(id), "the children of '" + id + "'");
+    }
     changes.answer(ctx, new Change.DeleteCluster(id, mode), res -> Map.of("deleted", id));
   }
 
@@ -192,6 +205,7 @@ final class ClusterRoutes {
       throw ClusterdException.of(wantInstance ? ErrorCode.INSTANCE_ID_MISSING : ErrorCode.INVALID_BODY,
           "the body must name the member as {\"" + field + "\": \"...\"}", Map.of("field", field));
     }
+    scopes.require(ctx, child);
     boolean isInstance = clusterd.node(child).map(n -> n instanceof Instance).orElse(wantInstance);
     if (wantInstance != isInstance) {
       throw ClusterdException.of(ErrorCode.INVALID_BODY, "'" + child + "' is not " + (isInstance ? "a cluster" : "an instance")

@@ -14,8 +14,11 @@ final class DaemonRoutes {
   private final Metrics metrics;
   private final List<ApiRoutes.Route> routes;
   private final String version;
+  private final Scopes scopes;
 
-  DaemonRoutes(Clusterd clusterd, Nodes nodes, Metrics metrics, List<ApiRoutes.Route> routes, String version) {
+  DaemonRoutes(Clusterd clusterd, Nodes nodes, Metrics metrics, List<ApiRoutes.Route> routes, String version,
+      Scopes scopes) {
+    this.scopes = scopes;
     this.clusterd = clusterd;
     this.nodes = nodes;
     this.metrics = metrics;
@@ -61,6 +64,17 @@ final class DaemonRoutes {
   }
 
   private void tree(Context ctx) {
-    Answers.json(ctx, Map.of("tree", clusterd.forest().stream().map(nodes::topLevel).toList()));
+    if (Scopes.scoped(ctx).isEmpty()) {
+      Answers.json(ctx, Map.of("tree", clusterd.forest().stream().map(nodes::topLevel).toList()));
+      return;
+    }
+    // a scoped token's forest: its scope clusters (those not below another of its scopes) with their subtrees
+    List<Map<String, Object>> roots = new java.util.ArrayList<>();
+    for (io.clusterd.Cluster c : clusterd.clusters()) {
+      if (scopes.visible(ctx, c.id()) && clusterd.parentOf(c.id()).map(p -> !scopes.visible(ctx, p)).orElse(true)) {
+        roots.add(nodes.cluster(clusterd.cluster(c.id()), true));
+      }
+    }
+    Answers.json(ctx, Map.of("tree", roots));
   }
 }

@@ -55,6 +55,9 @@ final class ErrorAnswers {
   }
 
   static void fail(Context ctx, ClusterdException e) {
+    if (e.code() == ErrorCode.TOO_MANY_REQUESTS && e.details().get("retryAfterSeconds") != null) {
+      ctx.header("Retry-After", String.valueOf(e.details().get("retryAfterSeconds")));
+    }
     Answers.json(ctx, e.httpStatus(), Json.error(e));
   }
 

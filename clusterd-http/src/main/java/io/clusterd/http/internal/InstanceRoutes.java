@@ -47,8 +47,11 @@ final class InstanceRoutes {
   private final Nodes nodes;
   private final Changes changes;
   private final NodeEdits edits;
+  private final Scopes scopes;
 
-  InstanceRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Nodes nodes, Changes changes, NodeEdits edits) {
+  InstanceRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Nodes nodes, Changes changes, NodeEdits edits,
+      Scopes scopes) {
+    this.scopes = scopes;
     this.clusterd = clusterd;
     this.config = config;
     this.auth = auth;
@@ -76,7 +79,8 @@ final class InstanceRoutes {
   }
 
   private void list(Context ctx) {
-    Answers.json(ctx, clusterd.instances().stream().map(nodes::instance).toList());
+    Answers.json(ctx, clusterd.instances().stream().filter(i -> scopes.visible(ctx, i.id())).map(nodes::instance)
+        .toList());
   }
 
   private void register(Context ctx) {
@@ -96,7 +100,7 @@ final class InstanceRoutes {
   }
 
   private void selfRegister(Context ctx) {
-    auth.checkRegisterKey(ctx.queryParam("apikey"));
+    auth.checkRegisterKey(ctx.queryParam("apikey"), ctx.ip());
     register(ctx);
   }
 
@@ -112,6 +116,9 @@ final class InstanceRoutes {
     String id = nodes.instanceId(ctx);
     Bodies.Bound<InstanceEdit> bound = Bodies.bind(ctx, InstanceEdit.class);
     InstanceEdit b = bound.value();
+    if (bound.has("parent")) {
+      scopes.requireDestination(ctx, Optional.ofNullable(b.parent()), "instance '" + id + "'");
+    }
     NodeUpdate u = NodeEdits.update(bound, b.name(), b.description(), b.labels(), b.host());
     u.host().ifPresent(config::checkEndpointAllowed);
     edits.edit(ctx, id, bound, b.parent(), u,

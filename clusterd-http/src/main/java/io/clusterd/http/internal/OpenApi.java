@@ -390,7 +390,8 @@ public final class OpenApi {
     s.put("Attached", object(props("cluster", STR, "attached", STR, "fanOut", ref("FanOut")),
         "cluster", "attached", "fanOut"));
     s.put("Detached", object(props("cluster", STR, "detached", STR), "cluster", "detached"));
-    s.put("Session", object(props("name", STR, "role", Map.of("type", "string", "enum", List.of("read", "admin"))),
+    s.put("Session", object(props("name", STR, "role", Map.of("type", "string", "enum", List.of("read", "admin")),
+        "scopes", Map.of("type", "array", "items", STR, "description", "the clusters a scoped token is limited to")),
         "name", "role"));
     s.put("SignedOut", object(props("signedOut", Map.of("const", true)), "signedOut"));
     s.put("OpenApiDocument", Map.of("type", "object", "required", List.of("openapi", "info", "paths"),

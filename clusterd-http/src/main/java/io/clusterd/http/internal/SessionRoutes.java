@@ -14,9 +14,11 @@ final class SessionRoutes {
   private static final String COOKIE = "clusterd_session";
 
   private final Auth auth;
+  private final String secure;
 
-  SessionRoutes(Auth auth) {
+  SessionRoutes(Auth auth, io.clusterd.http.ServerConfig config) {
     this.auth = auth;
+    this.secure = config.tls().isPresent() ? "; Secure" : ""; // under TLS the cookie never travels in clear
   }
 
   void register(RouteTable r) {
@@ -32,16 +34,21 @@ final class SessionRoutes {
     if (secret == null || secret.isEmpty()) {
       throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "send the token as {\"token\": \"...\"}");
     }
-    Auth.Principal p = auth.bySecret(secret).orElseThrow(() -> ClusterdException.of(ErrorCode.NEED_AUTHENTICATION,
-        "the token is not valid"));
+    Auth.Principal p = auth.authenticate(secret, ctx.ip(), "the token");
     String session = auth.openSession(p);
-    ctx.header("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict");
-    Answers.json(ctx, Map.of("name", p.name(), "role", p.role().name().toLowerCase(Locale.ROOT)));
+    ctx.header("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict" + secure);
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("name", p.name());
+    body.put("role", p.role().name().toLowerCase(Locale.ROOT));
+    if (p.scoped()) {
+      body.put("scopes", p.scopes());
+    }
+    Answers.json(ctx, body);
   }
 
   private void signOut(Context ctx) {
     auth.closeSession(ctx.cookie(COOKIE));
-    ctx.header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    ctx.header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + secure);
     Answers.json(ctx, Map.of("signedOut", true));
   }
 }

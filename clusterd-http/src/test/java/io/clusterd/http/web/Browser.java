@@ -41,6 +41,11 @@ final class Browser implements AutoCloseable {
   private final String base;
 
   Browser(String baseUrl) throws IOException {
+    this(baseUrl, new String[0]);
+  }
+
+  /** A browser started with extra Chromium flags, e.g. {@code --ignore-certificate-errors}. */
+  Browser(String baseUrl, String... extraArguments) throws IOException {
     this.base = baseUrl;
     this.profile = Files.createTempDirectory("clusterd-chromium-");
     System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
@@ -49,6 +54,7 @@ final class Browser implements AutoCloseable {
     options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--window-size=1280,800", "--user-data-dir=" + profile);
+    options.addArguments(extraArguments);
     options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile())

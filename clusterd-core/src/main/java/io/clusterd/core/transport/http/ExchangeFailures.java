@@ -11,6 +11,8 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.ProtocolException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
@@ -78,6 +80,13 @@ final class ExchangeFailures {
       return new ClusterdException(ErrorCode.INSTANCE_TIMEOUT, endpoint + " did not answer " + what + " within "
           + config.responseTimeout().toMillis() + " ms", details, e);
     }
+    if (causedBy(e, SSLException.class) || causedBy(e, CertificateException.class)) {
+      // the request never left: kept for later like an unreachable instance, reported for what it is
+      details.put(Transport.NOT_SENT, true);
+      return new ClusterdException(ErrorCode.INSTANCE_CERTIFICATE_INVALID, "the TLS handshake with " + endpoint
+          + " failed, its certificate does not verify or it refused clusterd's (" + root(e) + "): trust its CA"
+          + " with --instance-ca, or give --instance-client-cert and --instance-client-key", details, e);
+    }
     if (causedBy(e, ConnectException.class) || causedBy(e, NoRouteToHostException.class)
         || causedBy(e, UnknownHostException.class) || causedBy(e, UnresolvedAddressException.class)) {
       details.put(Transport.NOT_SENT, true);
@@ -88,7 +97,9 @@ final class ExchangeFailures {
       // like a lost connection: it may or may not have been applied, so only idempotent operations are resent
       details.put(HttpTransport.CLOSED_BEFORE_ANSWER, true);
       return new ClusterdException(ErrorCode.INSTANCE_UNREACHABLE, endpoint + " closed the connection before"
-          + " answering " + what + " (" + describe(e) + ")", details, e);
+          + " answering " + what + " (" + describe(e) + ")" + (endpoint.scheme().equals("https")
+          ? "; an https host that requires a client certificate it does not get does this under TLS 1.3: give"
+          + " --instance-client-cert and --instance-client-key" : ""), details, e);
     }
     if (causedBy(e, ProtocolException.class) || causedBy(e, EOFException.class)) {
       return new ClusterdException(ErrorCode.INSTANCE_BAD_ANSWER, endpoint + " did not give an HTTP answer to "
@@ -145,6 +156,15 @@ final class ExchangeFailures {
     return false;
   }
 
+
+  /** The innermost cause, described: what the TLS layer actually objected to. */
+  private static String root(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return describe(t);
+  }
 
   private static String describe(Throwable e) {
     String m = e.getMessage();

@@ -9,6 +9,8 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
@@ -68,6 +70,7 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
 
   private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
   private final AddressPolicy policy;
+  private final Optional<SSLContext> ssl;
   private final LongAdder resends = new LongAdder();
   private volatile boolean closed;
 
@@ -81,7 +84,19 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
 
   /** A factory with its own HTTP clients whose transports connect only where {@code policy} allows. */
   public HttpTransportFactory(AddressPolicy policy) {
+    this(policy, Optional.empty());
+  }
+
+  /**
+   * A factory whose transports connect only where {@code policy} allows and verify {@code https} instances with
+   * {@code ssl} (its trust managers decide which certificates are trusted, its key managers give a client
+   * certificate for mutual TLS); empty uses the JVM's default context (its trust store). Host names are always
+   * verified. A certificate that does not verify fails the request with
+   * {@link ErrorCode#INSTANCE_CERTIFICATE_INVALID}.
+   */
+  public HttpTransportFactory(AddressPolicy policy, Optional<SSLContext> ssl) {
     this.policy = Objects.requireNonNull(policy, "policy");
+    this.ssl = Objects.requireNonNull(ssl, "ssl");
     if (ForkJoinPool.getCommonPoolParallelism() < 2 && !WARNED.getAndSet(true)) {
       LOG.warn("the common ForkJoinPool has a parallelism of {}: the JDK HttpClient then starts a thread per"
           + " response; run java with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
@@ -134,6 +149,7 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
           .version(HttpClient.Version.HTTP_1_1)
           .followRedirects(HttpClient.Redirect.NEVER)
           .executor(Runnable::run);
+      ssl.ifPresent(b::sslContext);
       if (!timeout.isZero() && !timeout.isNegative()) {
         b.connectTimeout(timeout);
       }
