@@ -85,7 +85,7 @@ final class Scopes {
    * Checks what the path names, before the handler: the node of {@code /api/instances/{id}} and
    * {@code /api/clusters/{id}} (and the member of a detach), the {@code node} of the history; refuses what no
    * scoped token may do (registering an instance, which lands at the top level; detaching, which moves the member
-   * there; the metrics of the whole daemon).
+   * there; the metrics and the desired-state document, which cover the whole daemon).
    */
   void checkPath(Context ctx) {
     Optional<Auth.Principal> p = scoped(ctx);
@@ -100,6 +100,9 @@ final class Scopes {
     }
     if (parts.length < 3 || !parts[1].equals("api")) {
       return;
+    }
+    if (parts[2].equals("state")) {
+      throw refused(p.get(), "the desired-state document covers the whole tree", null);
     }
     if (parts[2].equals("history")) {
       String node = ctx.queryParam("node");
