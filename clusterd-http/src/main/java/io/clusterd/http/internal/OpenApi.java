@@ -250,6 +250,8 @@ public final class OpenApi {
     q.put("limit", query("limit", Map.of("type", "integer", "minimum", 1, "maximum", 1000, "default", 50),
         "at most this many entries"));
     q.put("before", query("before", Map.of("type", "integer", "minimum", 0), "only entries with a smaller seq"));
+    q.put("inherited", query("inherited", Map.of("type", "boolean"),
+        "with node: also the key changes of every cluster above the node (the pins it received)"));
     q.put("apikey", query("apikey", Map.of("type", "string"), "the key given with --register-key"));
     return q;
   }
