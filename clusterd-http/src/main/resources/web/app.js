@@ -234,11 +234,11 @@ function indentedClusters(exclude) {
 
 async function createCluster(parent) {
   const name = h('input', { type: 'text', id: 'cluster-name', required: true });
-  const id = h('input', { type: 'text', id: 'cluster-id', pattern: '[a-z0-9][a-z0-9._\\-]{0,62}', placeholder: 'generated' });
+  const id = h('input', { type: 'text', id: 'cluster-id', pattern: '[a-z0-9][a-z0-9._\\-]{0,62}', placeholder: 'from the name' });
   const parentSel = clusterSelect('cluster-parent', [['', '(top level)'], ...indentedClusters(null)], parent || '');
   let created = null;
   await openDialog({ title: 'New cluster', id: 'create-cluster-dialog',
-    content: [field('Name', name), field('Id (optional)', id, 'lower-case letters, digits, . _ -'), field('Inside', parentSel)],
+    content: [field('Name', name), field('Id (optional)', id, 'lower-case letters, digits, . _ -; left empty, the name gives it (EU web: eu-web)'), field('Inside', parentSel)],
     actions: [{ label: 'Create', value: 'create', primary: true, run: async () => {
       const body = { name: name.value };
       if (id.value.trim()) body.id = id.value.trim();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
+import io.clusterd.core.Cascade;
 import io.clusterd.core.Change;
 import io.clusterd.core.ClusterSpec;
 import io.clusterd.core.Clusterd;
@@ -279,6 +280,21 @@ class WebClientTest {
     browser.find("li[data-id='prod'] > ul > li[data-id='canary']");
     browser.until("canary selected", d -> d.getCurrentUrl().endsWith("#/cluster/canary"));
     assertEquals(Optional.of("prod"), clusterd.parentOf("canary"));
+  }
+
+  @Test
+  @Order(25)
+  void createCluster_withoutId_getsTheSlugOfItsNameMadeUnique() {
+    for (String expected : List.of("edge-nodes", "edge-nodes-2")) {
+      browser.click("#new-cluster");
+      browser.type("#cluster-name", "Edge nodes");
+      new Select(browser.find("#cluster-parent")).selectByValue("");
+      browser.click("#create-cluster-dialog button[data-action='create']");
+      browser.until(expected + " selected", d -> d.getCurrentUrl().endsWith("#/cluster/" + expected));
+      browser.waitText(".detail-head .node-id", expected);
+    }
+    clusterd.apply(new Change.DeleteCluster("edge-nodes", Cascade.NONE)).join();
+    clusterd.apply(new Change.DeleteCluster("edge-nodes-2", Cascade.NONE)).join();
   }
 
   @Test
