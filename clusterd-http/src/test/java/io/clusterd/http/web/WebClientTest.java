@@ -267,6 +267,14 @@ class WebClientTest {
   }
 
   @Test
+  @Order(15)
+  void detailHead_topLevelInstance_readsTopLevelNotInTopLevel() {
+    openNode("lone-1", "keys");
+    String facts = browser.waitText(".detail-head .facts", "top level");
+    assertFalse(facts.contains("in top level"), facts);
+  }
+
+  @Test
   @Order(20)
   void createCluster_insideAnother_appearsNestedInTheTree() {
     browser.click("#new-cluster");
