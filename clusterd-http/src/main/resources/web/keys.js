@@ -198,13 +198,16 @@ class KeyBrowser {
     await this.select(name);
   }
 
-  /** Sends a write: straight to an instance, through preview and fan-out results on a cluster. */
-  async write(title, method, route, name, opts = {}) {
+  /**
+   * Sends a write: straight to an instance, through preview and fan-out results on a cluster (plan: the dry run's
+   * answer when it was already asked for).
+   */
+  async write(title, method, route, name, opts = {}, plan = null) {
     const url = this.url(route, name);
     try {
       let answer = null;
       if (this.cluster) {
-        answer = await previewAndApply({ title, forest: this.forest, send: query => request(method, url, { ...opts, query }) });
+        answer = await previewAndApply({ title, forest: this.forest, plan, send: query => request(method, url, { ...opts, query }) });
         if (!answer) return false;
       } else {
         await request(method, url, opts);
@@ -304,15 +307,24 @@ class KeyBrowser {
     const nameIn = h('input', { type: 'text', id: 'new-key-name', value: prefixOf(under), spellcheck: 'false', required: true });
     const valueIn = h('input', { type: 'text', id: 'new-key-value', spellcheck: 'false' });
     let name = null;
+    let plan = null;
+    // the request is sent from the dialog: a refusal (KEY_LOCKED, an invalid name, ...) is shown in it, input kept
     const chosen = await openDialog({ title: this.cluster ? `Pin a key on ${this.node.name}` : `New key on ${this.node.name}`,
       id: 'new-key-dialog', content: [field('Key name', nameIn, 'A full name like user:/app/port'), field('Value', valueIn)],
-      actions: [{ label: this.cluster ? 'Preview\u2026' : 'Create', value: 'create', primary: true, run: () => {
+      actions: [{ label: this.cluster ? 'Preview\u2026' : 'Create', value: 'create', primary: true, run: async () => {
         name = nameIn.value.trim().replace(/\/+$/, '');
         if (!/^[a-z]+:\/./.test(name)) throw new Error('give a full key name below a namespace, e.g. user:/app/port');
+        const query = this.cluster ? { dryRun: 'true' } : {};
+        plan = await request('PUT', this.url('kdb', name), { text: valueIn.value, query });
       } }] });
     if (!chosen) return;
     for (let p = parentOf(name); p; p = parentOf(p)) this.expanded.add(p);
-    if (await this.write(`${this.cluster ? 'Pin' : 'Create'} ${name} on ${this.node.name}`, 'PUT', 'kdb', name, { text: valueIn.value })) {
+    const title = `${this.cluster ? 'Pin' : 'Create'} ${name} on ${this.node.name}`;
+    if (!this.cluster) {
+      announce(`${title}: done`);
+      await this.refresh();
+      await this.reveal(name);
+    } else if (await this.write(title, 'PUT', 'kdb', name, { text: valueIn.value }, plan)) {
       await this.reveal(name);
     }
   }
