@@ -24,9 +24,12 @@ final class DemoRoutes {
   }
 
   void register(RouteTable r) {
-    r.get("/api/demo", "demo mode only: the stand-in instances, their ports and whether they run", this::list);
-    r.post(ONE + "/stop", "demo mode only: take a stand-in down (its port refuses connections)", this::stop);
-    r.post(ONE + "/start", "demo mode only: bring a stand-in back with its keys", this::start);
+    r.get("/api/demo", "demo mode only: the stand-in instances, their ports and whether they run", this::list)
+        .answers(200, "DemoStandIns");
+    r.post(ONE + "/stop", "demo mode only: take a stand-in down (its port refuses connections)", this::stop)
+        .query("dryRun").answers(200, "DemoStandIn");
+    r.post(ONE + "/start", "demo mode only: bring a stand-in back with its keys", this::start)
+        .query("dryRun").answers(200, "DemoStandIn");
   }
 
   private void list(Context ctx) {

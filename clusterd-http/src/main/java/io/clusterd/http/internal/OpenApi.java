@@ -375,6 +375,9 @@ public final class OpenApi {
     s.put("Session", object(props("name", STR, "role", Map.of("type", "string", "enum", List.of("read", "admin"))),
         "name", "role"));
     s.put("SignedOut", object(props("signedOut", Map.of("const", true)), "signedOut"));
+    s.put("DemoStandIns", object(props("standIns", Map.of("type", "object", "additionalProperties",
+        object(props("port", INT, "running", BOOL), "port", "running"))), "standIns"));
+    s.put("DemoStandIn", object(props("id", STR, "port", INT, "running", BOOL, "dryRun", BOOL), "id", "port", "running"));
     s.put("OpenApiDocument", Map.of("type", "object", "required", List.of("openapi", "info", "paths"),
         "description", "this document"));
     s.put("PrometheusText", Map.of("type", "string", "description", "metrics in Prometheus text format"));
