@@ -164,16 +164,18 @@ function renderHead(node) {
   if (shown.headJson === json || shown.factsEl.contains(document.activeElement)) return;
   shown.headJson = json;
   const parent = node.parent ? forest.get(node.parent) : null;
-  const parentLink = parent ? h('a', { href: `#/cluster/${encodeURIComponent(parent.id)}` }, parent.name) : h('span', { class: 'muted' }, 'top level');
+  const where = parent
+    ? h('span', { class: 'parent' }, 'in ', h('a', { href: `#/cluster/${encodeURIComponent(parent.id)}` }, parent.name))
+    : h('span', { class: 'parent muted' }, 'top level');
   const below = node.type === 'cluster' ? forest.instancesBelow(node.id) : [];
   const worst = worstStatus(below);
   fill(shown.factsEl, node.type === 'instance'
     ? [h('span', { id: 'node-status' }, badge(node.status, node.statusDetail)),
       h('span', {}, 'last seen ', h('time', { datetime: node.lastSeen || '' }, relTime(node.lastSeen))),
-      h('span', { class: 'host' }, node.host), h('span', {}, 'in ', parentLink),
+      h('span', { class: 'host' }, node.host), where,
       node.statusDetail ? h('span', { class: 'muted status-detail' }, node.statusDetail) : null]
     : [h('span', { id: 'node-status' }, worst ? badge(worst, 'worst status below') : h('span', { class: 'muted' }, 'no instances')),
-      h('span', {}, `${below.length} instance${below.length === 1 ? '' : 's'} below`), h('span', {}, 'in ', parentLink)]);
+      h('span', {}, `${below.length} instance${below.length === 1 ? '' : 's'} below`), where]);
 }
 
 function settingsView(node) {
@@ -234,11 +236,11 @@ function indentedClusters(exclude) {
 
 async function createCluster(parent) {
   const name = h('input', { type: 'text', id: 'cluster-name', required: true });
-  const id = h('input', { type: 'text', id: 'cluster-id', pattern: '[a-z0-9][a-z0-9._\\-]{0,62}', placeholder: 'generated' });
+  const id = h('input', { type: 'text', id: 'cluster-id', pattern: '[a-z0-9][a-z0-9._\\-]{0,62}', placeholder: 'from the name' });
   const parentSel = clusterSelect('cluster-parent', [['', '(top level)'], ...indentedClusters(null)], parent || '');
   let created = null;
   await openDialog({ title: 'New cluster', id: 'create-cluster-dialog',
-    content: [field('Name', name), field('Id (optional)', id, 'lower-case letters, digits, . _ -'), field('Inside', parentSel)],
+    content: [field('Name', name), field('Id (optional)', id, 'lower-case letters, digits, . _ -; left empty, the name gives it (EU web: eu-web)'), field('Inside', parentSel)],
     actions: [{ label: 'Create', value: 'create', primary: true, run: async () => {
       const body = { name: name.value };
       if (id.value.trim()) body.id = id.value.trim();
@@ -383,11 +385,12 @@ async function remove(n) {
 
 // ------------------------------------------------------------------------------------------ sign-in
 
-function showSignIn(err) {
+function showSignIn(sessionEnded) {
   if (signingIn) return;
   signingIn = true;
   const token = h('input', { type: 'password', id: 'token', autocomplete: 'current-password', required: true });
-  const error = h('p', { class: 'field-error', role: 'alert' }, err ? err.message : '');
+  // the 401 that brought the form up speaks to API clients (curl): only a failed attempt is shown as an error
+  const error = h('p', { class: 'field-error', role: 'alert' });
   els.signin.replaceChildren(h('form', { class: 'signin-form', onsubmit: async e => {
     e.preventDefault();
     try {
@@ -402,7 +405,9 @@ function showSignIn(err) {
     } catch (x) {
       error.textContent = x.message;
     }
-  } }, h('h2', {}, 'Sign in'), h('p', {}, 'This daemon needs a token. Ask its operator for one (a read or admin token).'),
+  } }, h('h2', {}, 'Sign in'),
+  sessionEnded ? h('p', { class: 'muted', id: 'session-ended' }, 'Your session has ended: sign in again.') : null,
+  h('p', {}, 'This daemon needs a token. Ask its operator for one (a read or admin token).'),
   field('Token', token), error, h('button', { class: 'primary', type: 'submit' }, 'Sign in')));
   els.main.hidden = true;
   els.signin.hidden = false;
@@ -422,7 +427,12 @@ function renderSession() {
 
 // ------------------------------------------------------------------------------------------ start
 
-onAuthRequired(err => { sessionStorage.removeItem('clusterd.user'); renderSession(); showSignIn(err); });
+onAuthRequired(() => {
+  const wasSignedIn = sessionStorage.getItem('clusterd.user') !== null;
+  sessionStorage.removeItem('clusterd.user');
+  renderSession();
+  showSignIn(wasSignedIn);
+});
 window.addEventListener('hashchange', () => { route(); });
 els.search.addEventListener('input', () => view.setFilter(els.search.value));
 document.getElementById('new-cluster').addEventListener('click', () => createCluster(parseHash()?.type === 'cluster' ? parseHash().id : null));

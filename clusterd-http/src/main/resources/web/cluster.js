@@ -83,12 +83,13 @@ export function showResults(title, r, forest) {
 }
 
 /**
- * The preview-then-apply flow: send({dryRun: 'true'}) gives the plan shown for confirmation; then
+ * The preview-then-apply flow: send({dryRun: 'true'}) (or the given plan, when the dry run was sent already) gives
+ * the plan shown for confirmation; then
  * send({}) (or send({force: 'true'}) when the user takes ownership of lower pins) applies it.
  * Resolves with the final answer, or null when cancelled. The fan-out results are shown when there are any.
  */
-export async function previewAndApply({ title, forest, send }) {
-  const plan = mergePlan(await send({ dryRun: 'true' }));
+export async function previewAndApply({ title, forest, send, plan: asked = null }) {
+  const plan = mergePlan(asked || await send({ dryRun: 'true' }));
   const forceable = !plan.accepted && plan.conflicts.length > 0 && plan.conflicts.every(c => c.i18n === 'KEY_PINNED_BELOW');
   let answer = null;
   const apply = query => async () => { answer = await send(query); return 'applied'; };

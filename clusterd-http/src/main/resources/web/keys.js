@@ -49,7 +49,8 @@ class KeyBrowser {
 
   async start() {
     const first = this.cluster ? NAMESPACES : ['user:/'];
-    await Promise.all(first.map(ns => this.load(ns).catch(e => showError(e, `Loading ${ns} of ${this.node.name}`))));
+    await Promise.all([...first.map(ns => this.load(ns).catch(e => showError(e, `Loading ${ns} of ${this.node.name}`))),
+      this.loadEffective()]);
     this.renderTree();
     this.renderPins();
   }
@@ -89,11 +90,21 @@ class KeyBrowser {
     return this.keys.get(name);
   }
 
+  /** A cluster's pins in force, its own and those of the clusters above it, each with lockedBy. */
+  async loadEffective() {
+    if (!this.cluster) return;
+    try {
+      this.effective = await request('GET', `${this.base}/pins`);
+    } catch (e) {
+      showError(e, `Loading the pins of ${this.node.name}`);
+    }
+  }
+
   async refresh() {
     const selected = this.selected;
     const names = new Set([...this.expanded, ...(this.cluster ? NAMESPACES : [])]);
     if (selected) names.add(selected);
-    await Promise.all([...names].map(n => this.load(n).catch(e => showError(e, `Loading ${n}`))));
+    await Promise.all([...[...names].map(n => this.load(n).catch(e => showError(e, `Loading ${n}`))), this.loadEffective()]);
     this.renderTree();
     this.renderPins();
     // another key selected meanwhile has rendered its own editor (and the user may be typing in it)
@@ -149,16 +160,31 @@ class KeyBrowser {
     return li;
   }
 
+  /** The cluster's own pins, then those it inherits, each inherited one with the cluster that locks it. */
   renderPins() {
     if (!this.cluster) return;
-    const pins = [...this.pins.values()];
-    this.pinsEl.replaceChildren(h('h3', {}, `Pinned keys (${pins.length})`),
-      pins.length === 0
+    const own = [...this.pins.values()];
+    const inherited = (this.effective || []).filter(p => p.lockedBy !== this.node.id && !this.pins.has(p.key));
+    const heading = inherited.length ? `Pinned keys (${own.length} own, ${inherited.length} inherited)` : `Pinned keys (${own.length})`;
+    const meta = p => Object.entries(p.meta || {}).map(([m, v]) => `${m}=${v}`).join(', ');
+    const rows = [
+      ...own.map(p => h('tr', { 'data-pin': p.key, 'data-inherited': 'false' },
+        h('td', {}, h('button', { class: 'link', onclick: () => this.reveal(p.key) }, p.key)),
+        h('td', { class: 'value' }, p.value),
+        h('td', { class: 'muted' }, meta(p)),
+        h('td', { class: 'locked-by muted' }, 'this cluster'))),
+      ...inherited.map(p => h('tr', { 'data-pin': p.key, 'data-inherited': 'true', 'data-locked-by': p.lockedBy },
+        h('td', {}, h('code', {}, p.key)),
+        h('td', { class: 'value' }, p.value),
+        h('td', { class: 'muted' }, meta(p)),
+        h('td', { class: 'locked-by' }, lockIcon(`locked by cluster ${this.forest.name(p.lockedBy)}`), ' ',
+          h('a', { href: `#/cluster/${encodeURIComponent(p.lockedBy)}/keys`, class: 'lock-link' }, this.forest.name(p.lockedBy))))),
+    ];
+    fill(this.pinsEl, h('h3', {}, heading),
+      rows.length === 0
         ? h('p', { class: 'muted' }, 'No keys are pinned on this cluster yet. Pinned keys are applied to every instance below it and locked there.')
-        : table(['Key', 'Value', 'Metadata'], pins.map(p => h('tr', { 'data-pin': p.key },
-          h('td', {}, h('button', { class: 'link', onclick: () => this.reveal(p.key) }, p.key)),
-          h('td', { class: 'value' }, p.value),
-          h('td', { class: 'muted' }, Object.entries(p.meta || {}).map(([m, v]) => `${m}=${v}`).join(', ')))), 'pins-table'));
+        : table(['Key', 'Value', 'Metadata', 'Locked by'], rows, 'pins-table'),
+      own.length === 0 && inherited.length ? h('p', { class: 'muted' }, 'No keys are pinned on this cluster itself.') : null);
   }
 
   /** Expands the ancestors of name and selects it. */
@@ -172,13 +198,16 @@ class KeyBrowser {
     await this.select(name);
   }
 
-  /** Sends a write: straight to an instance, through preview and fan-out results on a cluster. */
-  async write(title, method, route, name, opts = {}) {
+  /**
+   * Sends a write: straight to an instance, through preview and fan-out results on a cluster (plan: the dry run's
+   * answer when it was already asked for).
+   */
+  async write(title, method, route, name, opts = {}, plan = null) {
     const url = this.url(route, name);
     try {
       let answer = null;
       if (this.cluster) {
-        answer = await previewAndApply({ title, forest: this.forest, send: query => request(method, url, { ...opts, query }) });
+        answer = await previewAndApply({ title, forest: this.forest, plan, send: query => request(method, url, { ...opts, query }) });
         if (!answer) return false;
       } else {
         await request(method, url, opts);
@@ -278,15 +307,24 @@ class KeyBrowser {
     const nameIn = h('input', { type: 'text', id: 'new-key-name', value: prefixOf(under), spellcheck: 'false', required: true });
     const valueIn = h('input', { type: 'text', id: 'new-key-value', spellcheck: 'false' });
     let name = null;
+    let plan = null;
+    // the request is sent from the dialog: a refusal (KEY_LOCKED, an invalid name, ...) is shown in it, input kept
     const chosen = await openDialog({ title: this.cluster ? `Pin a key on ${this.node.name}` : `New key on ${this.node.name}`,
       id: 'new-key-dialog', content: [field('Key name', nameIn, 'A full name like user:/app/port'), field('Value', valueIn)],
-      actions: [{ label: this.cluster ? 'Preview\u2026' : 'Create', value: 'create', primary: true, run: () => {
+      actions: [{ label: this.cluster ? 'Preview\u2026' : 'Create', value: 'create', primary: true, run: async () => {
         name = nameIn.value.trim().replace(/\/+$/, '');
         if (!/^[a-z]+:\/./.test(name)) throw new Error('give a full key name below a namespace, e.g. user:/app/port');
+        const query = this.cluster ? { dryRun: 'true' } : {};
+        plan = await request('PUT', this.url('kdb', name), { text: valueIn.value, query });
       } }] });
     if (!chosen) return;
     for (let p = parentOf(name); p; p = parentOf(p)) this.expanded.add(p);
-    if (await this.write(`${this.cluster ? 'Pin' : 'Create'} ${name} on ${this.node.name}`, 'PUT', 'kdb', name, { text: valueIn.value })) {
+    const title = `${this.cluster ? 'Pin' : 'Create'} ${name} on ${this.node.name}`;
+    if (!this.cluster) {
+      announce(`${title}: done`);
+      await this.refresh();
+      await this.reveal(name);
+    } else if (await this.write(title, 'PUT', 'kdb', name, { text: valueIn.value }, plan)) {
       await this.reveal(name);
     }
   }

@@ -55,13 +55,28 @@ function append(el, children) {
 let alertsEl;
 let statusEl;
 
-/** Shows an error (an ApiError or any Error) in the page's alert area until dismissed. */
+/**
+ * Shows an error (an ApiError or any Error) in the page's alert area until dismissed. The same message again does
+ * not stack: its banner moves to the end and counts how often it was shown.
+ */
 export function showError(err, context) {
   alertsEl ??= document.getElementById('alerts');
   const text = (context ? context + ': ' : '') + (err && err.message ? err.message : String(err));
   const code = err && err.i18n ? err.i18n : '';
-  const item = h('div', { class: 'alert', 'data-i18n': code },
+  const same = [...alertsEl.children].find(a => a.dataset.text === text && a.dataset.i18n === code);
+  if (same) {
+    const count = Number(same.dataset.count) + 1;
+    same.dataset.count = String(count);
+    const badge = same.querySelector('.alert-count');
+    badge.textContent = `\u00d7${count}`;
+    badge.title = `shown ${count} times`;
+    badge.hidden = false;
+    alertsEl.append(same);
+    return;
+  }
+  const item = h('div', { class: 'alert', 'data-i18n': code, 'data-text': text, 'data-count': '1' },
     h('span', { class: 'alert-text' }, text),
+    h('span', { class: 'alert-count', hidden: true }),
     code ? h('code', { class: 'i18n' }, code) : null,
     h('button', { class: 'icon', 'aria-label': 'Dismiss', onclick: () => item.remove() }, '\u00d7'));
   alertsEl.append(item);

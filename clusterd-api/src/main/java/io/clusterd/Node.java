@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
  * A node of clusterd's tree: either an {@link Instance} (a leaf, one host's key database) or a {@link Cluster}
  * (a named group of instances and clusters, nested to any depth).
  *
- * <p>Every node has a stable {@link #id()} (a server-generated UUID or a client-chosen slug matching
- * {@code [a-z0-9][a-z0-9._-]{0,62}}), a display {@link #name()} of 1 to 200 characters, a possibly empty
- * {@link #description()} and string {@link #labels()}. Values are immutable snapshots and thread-safe; the
+ * <p>Every node has a stable {@link #id()} (a client-chosen slug matching {@code [a-z0-9][a-z0-9._-]{0,62}}, the
+ * slug of a cluster's name when none is given, or a server-generated UUID), a display {@link #name()} of 1 to 200
+ * characters, a possibly empty {@link #description()} and string {@link #labels()}. Values are immutable snapshots and thread-safe; the
  * registry hands out new values after each change.
  *
  * <pre>{@code

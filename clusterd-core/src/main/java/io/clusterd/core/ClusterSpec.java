@@ -6,9 +6,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a client gives to create a cluster: an optional id, a display name, optional description and labels,
- * an optional parent cluster, and nodes to attach as members right away (each attach is checked like an
- * explicit one; the whole creation is refused when any member conflicts).
+ * What a client gives to create a cluster: an optional id (without one, the slug of the name, made unique), a
+ * display name, optional description and labels, an optional parent cluster, and nodes to attach as members right
+ * away (each attach is checked like an explicit one; the whole creation is refused when any member conflicts).
  *
  * <p>Immutable and thread-safe.
  */

@@ -445,7 +445,10 @@ public final class Clusterd implements AutoCloseable {
       return this;
     }
 
-    /** Where generated ids come from (default: random UUIDs). */
+    /**
+     * Where generated ids come from (default: random UUIDs): instances registered without an id, and clusters
+     * created without one whose name has no ASCII letter or digit (other clusters get the slug of their name).
+     */
     public Builder ids(Supplier<String> newIds) {
       this.ids = Objects.requireNonNull(newIds, "ids");
       return this;

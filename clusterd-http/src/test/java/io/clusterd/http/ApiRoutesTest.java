@@ -182,6 +182,35 @@ class ApiRoutesTest {
   }
 
   @Test
+  void createCluster_withoutId_idIsTheSlugOfTheNameMadeUnique() {
+    ApiClient.Answer first = api.json("POST", "/api/clusters", "{\"name\":\"EU Web (Zürich)\"}");
+    assertEquals(201, first.status(), first.raw());
+    assertEquals("eu-web-zurich", first.json().get("id").asText());
+    ApiClient.Answer second = api.json("POST", "/api/clusters", "{\"name\":\"eu web zurich\",\"parent\":\"top\"}");
+    assertEquals("eu-web-zurich-2", second.json().get("id").asText(), second.raw());
+    assertEquals("top", api.get("/api/clusters/eu-web-zurich-2").json().get("parent").asText());
+  }
+
+  @Test
+  void historyInherited_ofInstance_addsTheKeyChangesOfItsClustersNewestFirst() {
+    assertEquals(200, api.text("PUT", "/api/clusters/top/kdb/user:/app/top", "1").status());
+    assertEquals(200, api.text("PUT", "/api/clusters/mid/kdb/user:/app/mid", "2").status());
+    assertEquals(200, api.text("PUT", "/api/instances/a/kdb/user:/app/own", "3").status());
+    JsonNode own = api.get("/api/history?node=a").json().get("history");
+    assertTrue(own.findValuesAsText("node").stream().allMatch("a"::equals), own.toString());
+    JsonNode all = api.get("/api/history?node=a&inherited=true").json().get("history");
+    List<String> keyed = new java.util.ArrayList<>();
+    all.forEach(h -> keyed.add(h.get("node").asText() + " " + h.path("key").asText("")));
+    assertEquals(List.of("a user:/app/own", "mid user:/app/mid", "top user:/app/top"), keyed.subList(0, 3), keyed.toString());
+    assertTrue(keyed.stream().noneMatch(k -> k.equals("top ") || k.equals("mid ")), "only the clusters' key changes: " + keyed);
+    JsonNode page = api.get("/api/history?node=a&inherited=true&limit=2").json().get("history");
+    assertEquals(2, page.size());
+    long seq = page.get(1).get("seq").asLong();
+    JsonNode older = api.get("/api/history?node=a&inherited=true&before=" + seq).json().get("history");
+    assertEquals("top", older.get(0).get("node").asText(), older.toString());
+  }
+
+  @Test
   void smallErrors_registerOff_missingClusterId_wrongMethod() {
     ApiClient.Answer off = api.json("POST", "/api/register?apikey=x", "{\"name\":\"n\",\"host\":\"mem://n\"}");
     assertEquals(403, off.status(), off.raw());

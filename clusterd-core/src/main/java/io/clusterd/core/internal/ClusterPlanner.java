@@ -12,6 +12,7 @@ import io.clusterd.core.Cascade;
 import io.clusterd.core.ClusterSpec;
 import io.clusterd.core.NodeUpdate;
 import io.clusterd.spi.NodeRecord;
+import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,7 +39,8 @@ final class ClusterPlanner {
   void create(Draft d, ClusterSpec spec, boolean force) {
     Cluster cluster;
     try {
-      cluster = new Cluster(spec.id().orElseGet(ids), spec.name(), spec.description(), spec.labels(), List.of());
+      cluster = new Cluster(spec.id().orElseGet(() -> idFromName(spec.name())), spec.name(), spec.description(),
+          spec.labels(), List.of());
     } catch (ClusterdException e) {
       d.refuse(e.conflicts());
       return;
@@ -77,6 +79,42 @@ final class ClusterPlanner {
       steps.sendJoinPins(d, member, parent);
     }
     d.result(id);
+  }
+
+  /**
+   * A readable id for a cluster created without one: the slug of its name ({@code "EU Web (2)"} is
+   * {@code eu-web-2}), made unique with {@code -2}, {@code -3}, ... when taken; a name without any letter or digit
+   * of ASCII gets an id from the configured supplier.
+   */
+  String idFromName(String name) {
+    String slug = slug(name == null ? "" : name);
+    if (slug.isEmpty()) {
+      return ids.get();
+    }
+    if (!tree.contains(slug)) {
+      return slug;
+    }
+    for (int n = 2; ; n++) {
+      String suffix = "-" + n;
+      String base = trimEnd(slug.substring(0, Math.min(slug.length(), MAX_ID - suffix.length())));
+      if (!tree.contains(base + suffix)) {
+        return base + suffix;
+      }
+    }
+  }
+
+  private static final int MAX_ID = 63;
+
+  /** Lower-case ASCII letters and digits, accents dropped, every other run of characters one {@code -}. */
+  static String slug(String name) {
+    String plain = Normalizer.normalize(name, Normalizer.Form.NFKD).replaceAll("\\p{M}+", "")
+        .toLowerCase(Locale.ROOT);
+    String s = plain.replaceAll("[^a-z0-9._]+", "-").replaceAll("^[^a-z0-9]+", "");
+    return trimEnd(s.substring(0, Math.min(s.length(), MAX_ID)));
+  }
+
+  private static String trimEnd(String s) {
+    return s.replaceAll("[-._]+$", "");
   }
 
   /** Edits a cluster's fields; {@code parentAfter} is where it is once the whole change is applied. */

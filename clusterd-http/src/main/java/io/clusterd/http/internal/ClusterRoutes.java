@@ -24,7 +24,8 @@ import java.util.Optional;
 final class ClusterRoutes {
   /** {@code POST /api/clusters}. */
   record NewCluster(
-      @Doc("a client-chosen id [a-z0-9][a-z0-9._-]{0,62}; generated when absent") String id,
+      @Doc("a client-chosen id [a-z0-9][a-z0-9._-]{0,62}; when absent, the slug of the name, made unique with -2, -3")
+      String id,
       @Doc(value = "display name, 1 to 200 characters", required = true) String name,
       @Doc("free text") String description,
       @Doc("string labels") Map<String, String> labels,

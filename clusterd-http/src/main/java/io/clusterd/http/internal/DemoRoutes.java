@@ -25,11 +25,11 @@ final class DemoRoutes {
 
   void register(RouteTable r) {
     r.get("/api/demo", "demo mode only: the stand-in instances, their ports and whether they run", this::list)
-        .answers(200, "StandIns");
+        .answers(200, "DemoStandIns");
     r.post(ONE + "/stop", "demo mode only: take a stand-in down (its port refuses connections)", this::stop)
-        .answers(200, "StandIn").query("dryRun");
+        .query("dryRun").answers(200, "DemoStandIn");
     r.post(ONE + "/start", "demo mode only: bring a stand-in back with its keys", this::start)
-        .answers(200, "StandIn").query("dryRun");
+        .query("dryRun").answers(200, "DemoStandIn");
   }
 
   private void list(Context ctx) {

@@ -263,6 +263,8 @@ public final class OpenApi {
     q.put("limit", query("limit", Map.of("type", "integer", "minimum", 1, "maximum", 1000, "default", 50),
         "at most this many entries"));
     q.put("before", query("before", Map.of("type", "integer", "minimum", 0), "only entries with a smaller seq"));
+    q.put("inherited", query("inherited", Map.of("type", "boolean"),
+        "with node: also the key changes of every cluster above the node (the pins it received)"));
     q.put("apikey", query("apikey", Map.of("type", "string"), "the key given with --register-key"));
     q.put("prune", query("prune", Map.of("type", "boolean"),
         "true removes the nodes the document leaves out (they are listed in the plan either way)"));
@@ -384,9 +386,6 @@ public final class OpenApi {
         "outcome", STR), "seq", "time", "actor", "node", "operation", "key", "oldValue", "newValue", "outcome"))),
         "history"));
     s.put("Deleted", object(props("deleted", STR), "deleted"));
-    s.put("StandIn", object(props("id", STR, "port", INT, "running", Map.of("type", "boolean"),
-        "dryRun", Map.of("type", "boolean")), "id", "port", "running"));
-    s.put("StandIns", object(props("standIns", array(OBJ)), "standIns"));
     s.put("Attached", object(props("cluster", STR, "attached", STR, "fanOut", ref("FanOut")),
         "cluster", "attached", "fanOut"));
     s.put("Detached", object(props("cluster", STR, "detached", STR), "cluster", "detached"));
@@ -394,6 +393,9 @@ public final class OpenApi {
         "scopes", Map.of("type", "array", "items", STR, "description", "the clusters a scoped token is limited to")),
         "name", "role"));
     s.put("SignedOut", object(props("signedOut", Map.of("const", true)), "signedOut"));
+    s.put("DemoStandIns", object(props("standIns", Map.of("type", "object", "additionalProperties",
+        object(props("port", INT, "running", BOOL), "port", "running"))), "standIns"));
+    s.put("DemoStandIn", object(props("id", STR, "port", INT, "running", BOOL, "dryRun", BOOL), "id", "port", "running"));
     s.put("OpenApiDocument", Map.of("type", "object", "required", List.of("openapi", "info", "paths"),
         "description", "this document"));
     s.put("PrometheusText", Map.of("type", "string", "description", "metrics in Prometheus text format"));

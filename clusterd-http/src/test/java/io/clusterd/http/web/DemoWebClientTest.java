@@ -26,8 +26,9 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
 /**
- * The web client of a demo daemon in headless Chromium: an outage and its repair in two clicks of an instance's
- * menu, and "Retry now" for an instance that came back unnoticed. No background reconciler: only the clicks repair.
+ * The web client of a demo daemon in headless Chromium: the status probed at start, an outage and its repair in two
+ * clicks of an instance's menu, and "Retry now" for an instance that came back unnoticed. No background reconciler
+ * (only the one probe at start, as the daemon runs it): only the clicks repair.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -47,6 +48,7 @@ class DemoWebClientTest {
         .maxAttempts(2).retryBackoff(Duration.ofMillis(20)).connectTimeout(Duration.ofSeconds(1)).build();
     demo.register(clusterd);
     server = ClusterdServer.start(clusterd, ServerConfig.loopback(0), Optional.of(demo));
+    clusterd.reconcile(); // as the daemon does at start: every instance probed once, not waited for
     browser = new Browser(server.url());
   }
 
@@ -89,6 +91,20 @@ class DemoWebClientTest {
       items.get(0).click();
       return true;
     });
+  }
+
+  @Test
+  @Order(5)
+  void forest_rightAfterStart_showsTheProbedStatusNotUnknownNever() {
+    browser.open("/");
+    browser.find(row("web-eu-1"));
+    browser.until("every instance probed", Duration.ofSeconds(5), d -> {
+      List<String> statuses = browser.all("li.instance > .row .badge").stream().map(WebElement::getText).toList();
+      return statuses.size() == 12 && statuses.stream().allMatch("in-sync"::equals) ? true : null;
+    });
+    List<String> seen = browser.all("li.instance > .row time").stream().map(WebElement::getText).toList();
+    assertTrue(seen.stream().noneMatch("never"::equals), seen.toString());
+    assertFalse(browser.find("#summary").getText().contains("unknown"), browser.find("#summary").getText());
   }
 
   @Test

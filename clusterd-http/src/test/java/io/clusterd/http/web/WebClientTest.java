@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
+import io.clusterd.core.Cascade;
 import io.clusterd.core.Change;
 import io.clusterd.core.ClusterSpec;
 import io.clusterd.core.Clusterd;
@@ -266,6 +267,14 @@ class WebClientTest {
   }
 
   @Test
+  @Order(15)
+  void detailHead_topLevelInstance_readsTopLevelNotInTopLevel() {
+    openNode("lone-1", "keys");
+    String facts = browser.waitText(".detail-head .facts", "top level");
+    assertFalse(facts.contains("in top level"), facts);
+  }
+
+  @Test
   @Order(20)
   void createCluster_insideAnother_appearsNestedInTheTree() {
     browser.click("#new-cluster");
@@ -279,6 +288,21 @@ class WebClientTest {
     browser.find("li[data-id='prod'] > ul > li[data-id='canary']");
     browser.until("canary selected", d -> d.getCurrentUrl().endsWith("#/cluster/canary"));
     assertEquals(Optional.of("prod"), clusterd.parentOf("canary"));
+  }
+
+  @Test
+  @Order(25)
+  void createCluster_withoutId_getsTheSlugOfItsNameMadeUnique() {
+    for (String expected : List.of("edge-nodes", "edge-nodes-2")) {
+      browser.click("#new-cluster");
+      browser.type("#cluster-name", "Edge nodes");
+      new Select(browser.find("#cluster-parent")).selectByValue("");
+      browser.click("#create-cluster-dialog button[data-action='create']");
+      browser.until(expected + " selected", d -> d.getCurrentUrl().endsWith("#/cluster/" + expected));
+      browser.waitText(".detail-head .node-id", expected);
+    }
+    clusterd.apply(new Change.DeleteCluster("edge-nodes", Cascade.NONE)).join();
+    clusterd.apply(new Change.DeleteCluster("edge-nodes-2", Cascade.NONE)).join();
   }
 
   @Test
@@ -361,6 +385,22 @@ class WebClientTest {
   }
 
   @Test
+  @Order(62)
+  void clusterPins_ofNestedCluster_listInheritedPinsWithTheClusterLockingThem() {
+    openNode("web", "keys");
+    browser.waitText(".pins h3", "Pinned keys (1 own, 2 inherited)");
+    browser.find(".pins-table tr[data-pin='user:/app/http/port'][data-inherited='false'] button");
+    browser.waitText(".pins-table tr[data-pin='user:/app/log/level'][data-inherited='true'][data-locked-by='prod']",
+        "Production");
+    browser.waitText(".pins-table tr[data-pin='user:/app/feature'][data-inherited='true']", "on");
+    assertFalse(browser.find(".pins").getText().contains("null"), browser.find(".pins").getText());
+    browser.screenshot("cluster-inherited-pins");
+    browser.click(".pins-table tr[data-pin='user:/app/log/level'] a.lock-link");
+    browser.until("locking cluster selected", d -> d.getCurrentUrl().endsWith("#/cluster/prod/keys"));
+    browser.waitText(".pins h3", "Pinned keys (2)");
+  }
+
+  @Test
   @Order(65)
   void pinOnParentCluster_keyPinnedBelow_previewShowsTheConflictAndCannotBeApplied() {
     browser.click("#new-key");
@@ -392,6 +432,39 @@ class WebClientTest {
     browser.until("cluster selected", d -> d.getCurrentUrl().endsWith("#/cluster/prod/keys"));
     browser.waitText(".detail-head h2", "Production");
     assertEquals("on", valueOn("web-1", "user:/app/feature"));
+  }
+
+  @Test
+  @Order(72)
+  void newKey_lockedOnInstance_dialogStaysOpenWithKeyLockedAndKeepsTheInput() {
+    openNode("web-1", "keys");
+    browser.click("#new-key");
+    browser.type("#new-key-name", "user:/app/http/port");
+    browser.type("#new-key-value", "1");
+    browser.click("#new-key-dialog button[data-action='create']");
+    browser.waitText("#new-key-dialog .dialog-error", "KEY_LOCKED");
+    assertEquals("user:/app/http/port", browser.find("#new-key-name").getDomProperty("value"));
+    assertEquals("1", browser.find("#new-key-value").getDomProperty("value"));
+    assertTrue(browser.all("#alerts .alert").isEmpty(), "the refusal is shown in the dialog only");
+    assertEquals("8080", valueOn("web-1", "user:/app/http/port"));
+
+    browser.type("#new-key-name", "user:/app/fresh");
+    browser.click("#new-key-dialog button[data-action='create']");
+    browser.waitGone("#new-key-dialog");
+    waitValue("web-1", "user:/app/fresh", "1");
+    browser.waitText(".editor .key-name", "user:/app/fresh");
+  }
+
+  @Test
+  @Order(75)
+  void alerts_sameErrorTwice_oneBannerWithACount() {
+    browser.waitText(".editor .key-name", "user:/app/fresh");
+    browser.click(".add-meta button");
+    browser.click(".add-meta button");
+    browser.waitText("#alerts .alert .alert-count", "\u00d72");
+    assertEquals(1, browser.all("#alerts .alert").size(), "identical banners do not stack");
+    browser.click("#alerts .alert button[aria-label='Dismiss']");
+    browser.waitGone("#alerts .alert");
   }
 
   @Test
@@ -512,6 +585,25 @@ class WebClientTest {
   }
 
   @Test
+  @Order(112)
+  void history_ofInstance_listsThePinsItReceivedFromItsClusters() {
+    openNode("web-1", "history");
+    browser.waitText(".history-table tr[data-node='web'][data-inherited='true']", "user:/app/http/port");
+    browser.waitText(".history-table tr[data-node='prod'][data-inherited='true']", "user:/app/feature");
+    browser.waitText(".history-table tr[data-node='web-1'][data-inherited='false']", "user:/app/fresh");
+    browser.screenshot("instance-history");
+  }
+
+  @Test
+  @Order(113)
+  void history_nodeColumn_doesNotWrap() {
+    openNode("web-1", "history");
+    WebElement node = browser.find(".history-table tr[data-node='web'] td.node");
+    assertEquals("nowrap", node.getCssValue("white-space"));
+    assertTrue(node.getText().contains("Web servers"), node.getText());
+  }
+
+  @Test
   @Order(115)
   void detach_instanceFromItsCluster_becomesTopLevel() {
     browser.click(row("spare-1") + " .more");
@@ -557,6 +649,21 @@ class WebClientTest {
       browser.find(row("web-1"));
     } finally {
       browser.resizeViewport(1280, 800);
+    }
+  }
+
+  @Test
+  @Order(135)
+  void signIn_beforeAnyAttempt_showsNoErrorMessage() {
+    try (ClusterdServer guarded = ClusterdServer.start(clusterd, ServerConfig.loopback(0)
+        .withTokens(List.of(ServerConfig.Token.parse("ops:admin:another-correct-horse"))))) {
+      browser.driver().get(guarded.url() + "/");
+      browser.find("#token");
+      WebElement error = browser.driver().findElement(By.cssSelector("#signin .field-error"));
+      assertEquals("", error.getText());
+      assertFalse(error.isDisplayed(), "no red message before an attempt");
+      assertFalse(browser.present("#session-ended"), "nobody was signed in");
+      assertTrue(browser.all("#alerts .alert").isEmpty());
     }
   }
 
