@@ -14,6 +14,9 @@ module io.clusterd.http {
   requires java.logging;
   requires java.net.http;
   requires jdk.unsupported;
+  requires org.eclipse.jetty.alpn.server;
+  requires org.eclipse.jetty.http2.common;
+  requires org.eclipse.jetty.http2.server;
   requires micrometer.core;
   requires micrometer.registry.prometheus;
   requires org.slf4j;

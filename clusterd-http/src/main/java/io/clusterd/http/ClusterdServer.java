@@ -31,8 +31,10 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -97,9 +99,11 @@ public final class ClusterdServer implements AutoCloseable {
     }
   }
 
-  /** HTTPS on the daemon's port: the certificate of {@code tls}, HTTP/1.1, HSTS, SNI not required. */
+  /** HTTPS on the daemon's port: the certificate of {@code tls}, HTTP/2 or HTTP/1.1, HSTS, SNI not required. */
   private static SslContextFactory.Server sslFactory(ServerConfig.Tls tls) {
     SslContextFactory.Server f = new SslContextFactory.Server();
+    // ciphers HTTP/2 accepts first (RFC 9113 9.2.2): a client offering h2 is not refused for the suite chosen
+    f.setCipherComparator(HTTP2Cipher.COMPARATOR);
     f.setKeyStore(TlsFiles.serverKeyStore(tls));
     f.setKeyStorePassword(TlsFiles.MEMORY_PASSWORD);
     f.setKeyManagerPassword(TlsFiles.MEMORY_PASSWORD);
@@ -114,8 +118,14 @@ public final class ClusterdServer implements AutoCloseable {
     https.setSecurePort(config.port());
     // a client reaching the daemon by IP address sends no SNI; names are the client's to verify
     https.addCustomizer(new SecureRequestCustomizer(false, false, HSTS_MAX_AGE_SECONDS, false));
-    ServerConnector c = new ServerConnector(server, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
-        new HttpConnectionFactory(https));
+    // ALPN offers the protocols after it on the connector, in that order (h2 first, then http/1.1: their ALPN
+    // names as the connector lists them); a client without ALPN speaks HTTP/1.1
+    HttpConnectionFactory http1 = new HttpConnectionFactory(https);
+    HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(https);
+    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+    alpn.setDefaultProtocol(http1.getProtocol());
+    ServerConnector c = new ServerConnector(server, new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, http2,
+        http1);
     c.setHost(config.bind());
     c.setPort(config.port());
     return c;

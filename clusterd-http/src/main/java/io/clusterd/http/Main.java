@@ -425,8 +425,8 @@ public final class Main implements Callable<Integer> {
 
   // ------------------------------------------------------------------------------------------ security
 
-  @Option(names = "--tls-cert", description = "PEM certificate chain (server certificate first): serve HTTPS;"
-      + " re-read when it changes or on SIGHUP")
+  @Option(names = "--tls-cert", description = "PEM certificate chain (server certificate first): serve HTTPS"
+      + " (HTTP/2 by ALPN, or HTTP/1.1); re-read when it changes or on SIGHUP")
   Path tlsCert;
 
   @Option(names = "--tls-key", description = "PEM private key (PKCS#8) of --tls-cert")

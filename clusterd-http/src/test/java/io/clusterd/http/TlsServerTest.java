@@ -108,6 +108,80 @@ class TlsServerTest {
     assertTrue(openApi.body().contains("\"url\":\"https://"), "the description names the https server");
   }
 
+  private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Authorization", "Bearer " + ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpClient client(SSLContext trust, HttpClient.Version version) {
+    return HttpClient.newBuilder().sslContext(trust).version(version).connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  @Test
+  void alpn_http2AndHttp1Clients_eachGetTheirProtocol() throws Exception {
+    start(withToken().withTls(ServerConfig.Tls.pem(first.certificate(), first.key()).withReloadCheck(Duration.ZERO)));
+    HttpResponse<String> h2 = get(client(first.trustingIt(), HttpClient.Version.HTTP_2), server.url() + "/api/tree");
+    assertEquals(200, h2.statusCode(), h2.body());
+    assertEquals(HttpClient.Version.HTTP_2, h2.version());
+    assertEquals("max-age=31536000", h2.headers().firstValue("Strict-Transport-Security").orElse(""));
+    HttpClient h2Client = client(first.trustingIt(), HttpClient.Version.HTTP_2);
+    HttpResponse<String> created = h2Client.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/clusters"))
+        .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"over-h2\",\"name\":\"over h2\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(HttpClient.Version.HTTP_2, created.version());
+    assertTrue(created.statusCode() < 300, created.statusCode() + " " + created.body());
+
+    HttpResponse<String> h1 = get(client(first.trustingIt(), HttpClient.Version.HTTP_1_1), server.url() + "/api/tree");
+    assertEquals(200, h1.statusCode(), h1.body());
+    assertEquals(HttpClient.Version.HTTP_1_1, h1.version());
+    assertTrue(h1.body().contains("over-h2"), h1.body());
+    try (SSLSocket http11Only = connect(List.of("http/1.1"))) {
+      assertEquals("http/1.1", http11Only.getApplicationProtocol());
+      assertTrue(request(http11Only).startsWith("HTTP/1.1 200"));
+    }
+    try (SSLSocket noAlpn = connect(List.of())) {
+      assertTrue(request(noAlpn).startsWith("HTTP/1.1 200"), "a client without ALPN speaks HTTP/1.1");
+    }
+  }
+
+  @Test
+  void plainHttp_http2Client_isAnsweredOverHttp1() throws Exception {
+    start(withToken());
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    HttpResponse<String> r = get(client, server.url() + "/api/tree");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals(HttpClient.Version.HTTP_1_1, r.version());
+  }
+
+  @Test
+  void renewedFiles_reload_http2ConnectionsGetTheNewCertificateAndOpenOnesStay() throws Exception {
+    Path cert = dir.resolve("server.crt");
+    Path key = dir.resolve("server.key");
+    TestCerts.install(first, cert, key);
+    start(withToken().withTls(ServerConfig.Tls.pem(cert, key).withReloadCheck(Duration.ZERO)));
+    SSLContext trustBoth = TestCerts.trusting(first, second);
+    HttpClient open = client(trustBoth, HttpClient.Version.HTTP_2);
+    HttpResponse<String> before = get(open, server.url() + "/api/health");
+    assertEquals(HttpClient.Version.HTTP_2, before.version());
+    assertEquals(first.cert(), before.sslSession().orElseThrow().getPeerCertificates()[0]);
+
+    TestCerts.install(second, cert, key);
+    assertTrue(server.reloadTlsIfChanged(), "the files changed");
+    HttpResponse<String> fresh = get(client(trustBoth, HttpClient.Version.HTTP_2), server.url() + "/api/health");
+    assertEquals(HttpClient.Version.HTTP_2, fresh.version());
+    assertEquals(second.cert(), fresh.sslSession().orElseThrow().getPeerCertificates()[0]);
+    HttpResponse<String> freshH1 = get(client(trustBoth, HttpClient.Version.HTTP_1_1), server.url() + "/api/health");
+    assertEquals(HttpClient.Version.HTTP_1_1, freshH1.version());
+    assertEquals(second.cert(), freshH1.sslSession().orElseThrow().getPeerCertificates()[0]);
+
+    HttpResponse<String> after = get(open, server.url() + "/api/health");
+    assertEquals(200, after.statusCode());
+    assertEquals(HttpClient.Version.HTTP_2, after.version());
+    assertEquals(first.cert(), after.sslSession().orElseThrow().getPeerCertificates()[0],
+        "the HTTP/2 connection opened before the reload still works");
+  }
+
   @Test
   void pemFiles_untrustedClient_failsTheHandshake() {
     start(withToken().withTls(ServerConfig.Tls.pem(first.certificate(), first.key()).withReloadCheck(Duration.ZERO)));
@@ -205,6 +279,11 @@ class TlsServerTest {
   }
 
   private SSLSocket connect() throws Exception {
+    return connect(null);
+  }
+
+  /** A TLS connection that trusts any certificate; with {@code alpn}, offering those protocols. */
+  private SSLSocket connect(List<String> alpn) throws Exception {
     SSLContext any = SSLContext.getInstance("TLS");
     any.init(null, new TrustManager[] {new X509TrustManager() {
       @Override
@@ -220,6 +299,11 @@ class TlsServerTest {
     }}, null);
     SSLSocket s = (SSLSocket) any.getSocketFactory().createSocket("127.0.0.1", server.port());
     s.setSoTimeout(20_000);
+    if (alpn != null) {
+      javax.net.ssl.SSLParameters p = s.getSSLParameters();
+      p.setApplicationProtocols(alpn.toArray(String[]::new));
+      s.setSSLParameters(p);
+    }
     s.startHandshake();
     return s;
   }

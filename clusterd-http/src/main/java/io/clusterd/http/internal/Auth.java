@@ -35,6 +35,12 @@ public final class Auth {
     }
   }
 
+  /**
+   * The actor of a self-registration ({@code POST /api/register?apikey=...}) in history and the access log: the
+   * register key, which can only register instances (its role is not consulted; the route checks the key).
+   */
+  public static final Principal REGISTER_KEY = new Principal("register-key", ServerConfig.Role.ADMIN, List.of());
+
   /** One browser session: who, when it was opened, when it was last used. */
   private record Session(Principal principal, Instant opened, Instant used) { }
 

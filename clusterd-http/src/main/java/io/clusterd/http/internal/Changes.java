@@ -6,6 +6,7 @@ import io.clusterd.core.ChangeResult;
 import io.clusterd.core.Clusterd;
 import io.javalin.http.Context;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -69,7 +70,13 @@ final class Changes {
     return true;
   }
 
+  /** Applies {@code c} with the request's principal as the actor. */
   CompletableFuture<ChangeResult> apply(Context ctx, Change c) {
-    return clusterd.apply(c, Params.actor(ctx));
+    return apply(Params.actor(ctx), c);
+  }
+
+  /** Applies {@code c} with {@code actor}, read from the request before the work goes asynchronous. */
+  CompletableFuture<ChangeResult> apply(Optional<String> actor, Change c) {
+    return clusterd.apply(c, actor);
   }
 }

@@ -40,6 +40,10 @@ final class DaemonRoutes {
 
   private void openApi(Context ctx) {
     String host = ctx.host();
+    if (host == null || host.isBlank()) {
+      // HTTP/2 names the server in the :authority pseudo-header, which the request URL is built from
+      host = java.net.URI.create(ctx.url()).getRawAuthority();
+    }
     Answers.json(ctx, OpenApi.document(routes, version, host == null || host.isBlank() ? "/" : ctx.scheme() + "://" + host));
   }
 

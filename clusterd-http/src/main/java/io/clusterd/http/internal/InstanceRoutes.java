@@ -101,6 +101,8 @@ final class InstanceRoutes {
 
   private void selfRegister(Context ctx) {
     auth.checkRegisterKey(ctx.queryParam("apikey"), ctx.ip());
+    // a public route: no token named the caller, the key it proved is the actor
+    ctx.attribute("principal", Auth.REGISTER_KEY);
     register(ctx);
   }
 

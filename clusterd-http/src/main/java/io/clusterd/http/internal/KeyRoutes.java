@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
@@ -178,9 +179,10 @@ final class KeyRoutes {
     if (!conflicts.isEmpty()) {
       throw ClusterdException.refused(conflicts);
     }
+    Optional<String> actor = Params.actor(ctx);
     CompletableFuture<Void> sent = CompletableFuture.completedFuture(null);
     for (Change w : writes) {
-      sent = sent.thenCompose(v -> changes.apply(ctx, w)).thenAccept(KeyRoutes::succeeded);
+      sent = sent.thenCompose(v -> changes.apply(actor, w)).thenAccept(KeyRoutes::succeeded);
     }
     Answers.later(ctx, sent, (x, v) -> Answers.noContent(x));
   }

@@ -35,6 +35,7 @@ final class SessionRoutes {
       throw ClusterdException.of(ErrorCode.NEED_AUTHENTICATION, "send the token as {\"token\": \"...\"}");
     }
     Auth.Principal p = auth.authenticate(secret, ctx.ip(), "the token");
+    ctx.attribute("principal", p); // the access log names who signed in
     String session = auth.openSession(p);
     ctx.header("Set-Cookie", COOKIE + "=" + session + "; Path=/; HttpOnly; SameSite=Strict" + secure);
     Map<String, Object> body = new java.util.LinkedHashMap<>();
@@ -47,6 +48,7 @@ final class SessionRoutes {
   }
 
   private void signOut(Context ctx) {
+    auth.bySession(ctx.cookie(COOKIE)).ifPresent(p -> ctx.attribute("principal", p));
     auth.closeSession(ctx.cookie(COOKIE));
     ctx.header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + secure);
     Answers.json(ctx, Map.of("signedOut", true));

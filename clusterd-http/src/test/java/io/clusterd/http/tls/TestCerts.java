@@ -26,22 +26,29 @@ public final class TestCerts {
   public record Identity(Path certificate, Path key, Path keystore, X509Certificate cert) {
     /** An SSL context that trusts this certificate only. */
     public SSLContext trustingIt() {
-      try {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("it", cert);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), new SecureRandom());
-        return ctx;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+      return trusting(this);
     }
   }
 
   private TestCerts() { }
+
+  /** An SSL context that trusts the certificates of these identities only. */
+  public static SSLContext trusting(Identity... identities) {
+    try {
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      for (Identity i : identities) {
+        trust.setCertificateEntry(i.cert().getSubjectX500Principal().getName(), i.cert());
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), new SecureRandom());
+      return ctx;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /** A new self-signed EC identity named {@code cn} in {@code dir}. */
   public static Identity create(Path dir, String cn) throws IOException, InterruptedException {

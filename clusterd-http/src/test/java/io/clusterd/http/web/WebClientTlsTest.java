@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The web client unchanged over HTTPS in headless Chromium (the test's self-signed certificate accepted with
- * {@code --ignore-certificate-errors}): signing in sets a Secure session cookie, which the browser sends back.
+ * {@code --ignore-certificate-errors}) and over HTTP/2, which ALPN offers: signing in sets a Secure session
+ * cookie, which the browser sends back.
  */
 class WebClientTlsTest {
   @TempDir
@@ -44,6 +45,8 @@ class WebClientTlsTest {
         browser.click(".signin-form button[type=submit]");
         browser.waitText("li[data-id='prod'] > .row", "Production");
         assertEquals("https:", browser.js("return location.protocol;"));
+        assertEquals("h2", browser.js("return performance.getEntriesByType('navigation')[0].nextHopProtocol;"),
+            "the browser negotiated HTTP/2");
         browser.screenshot("https-forest");
         assertEquals(List.of(), browser.consoleErrors());
       }
