@@ -163,7 +163,10 @@ class CtlCommandTest {
     assertEquals(direct.body(), stateYaml.out());
     Run stateJson = ctl("get", "state", "-o", "json");
     assertEquals(new YAMLMapper().readTree(stateYaml.out()), stateJson.json());
-    assertEquals(2, ctl("get", "nonsense").code());
+    Run unknown = ctl("get", "nonsense");
+    assertEquals(1, unknown.code(), "not a list, and no node has that id");
+    assertTrue(unknown.err().startsWith("NOT_FOUND: "), unknown.err());
+    assertEquals(2, ctl("get").code());
   }
 
   @Test
