@@ -17,7 +17,41 @@ final class Render {
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
       .build();
 
+  /** ANSI colours: on only when the client prints tables to a terminal and NO_COLOR is unset (CtlCommand). */
+  private static volatile boolean colour;
+
   private Render() { }
+
+  static void colour(boolean on) {
+    colour = on;
+  }
+
+  /** The text in an ANSI colour (31 red, 32 green, 33 yellow, 36 cyan, 1 bold), or as it is without colours. */
+  static String paint(String sgr, String text) {
+    return colour ? "\u001b[" + sgr + "m" + text + "\u001b[0m" : text;
+  }
+
+  /** An instance status, coloured by how well it is: in-sync green, unreachable red, the others yellow. */
+  static String status(String s) {
+    return switch (s) {
+      case "in-sync" -> paint("32", s);
+      case "unreachable" -> paint("31", s);
+      case "-" -> s;
+      default -> paint("33", s);
+    };
+  }
+
+  /** A diff line, coloured by its first character: + green, - red, ~ yellow, > cyan, ! bold red. */
+  private static String diffLine(String line) {
+    return switch (line.isEmpty() ? ' ' : line.charAt(0)) {
+      case '+' -> paint("32", line);
+      case '-' -> paint("31", line);
+      case '~' -> paint("33", line);
+      case '>' -> paint("36", line);
+      case '!' -> paint("1;31", line);
+      default -> line;
+    };
+  }
 
   static String json(JsonNode j) {
     try {
@@ -35,23 +69,45 @@ final class Render {
     }
   }
 
-  /** Rows as aligned columns under a header. */
+  /** Rows as aligned columns under a header (bold on a terminal). */
   static void table(PrintWriter out, List<String> header, List<List<String>> rows) {
-    int[] width = new int[header.size()];
+    table(out, header, rows, s -> s);
+  }
+
+  /**
+   * Rows as aligned columns under a header (none when null); {@code last} paints the last column of each row,
+   * which is never padded, so colours do not disturb the alignment.
+   */
+  static void table(PrintWriter out, List<String> header, List<List<String>> rows,
+      java.util.function.UnaryOperator<String> last) {
     List<List<String>> all = new ArrayList<>();
-    all.add(header);
+    if (header != null) {
+      all.add(header);
+    }
     all.addAll(rows);
+    int columns = all.stream().mapToInt(List::size).max().orElse(0);
+    int[] width = new int[columns];
     for (List<String> r : all) {
       for (int i = 0; i < r.size(); i++) {
         width[i] = Math.max(width[i], r.get(i).length());
       }
     }
-    for (List<String> r : all) {
+    for (int n = 0; n < all.size(); n++) {
+      List<String> r = all.get(n);
+      boolean head = header != null && n == 0;
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < r.size(); i++) {
         line.append(i == r.size() - 1 ? r.get(i) : pad(r.get(i), width[i] + 2));
       }
-      out.println(line.toString().stripTrailing());
+      String text = line.toString().stripTrailing();
+      if (head) {
+        out.println(paint("1", text));
+      } else if (!r.isEmpty()) {
+        String lastCell = r.get(r.size() - 1);
+        out.println(text.substring(0, text.length() - lastCell.strip().length()) + last.apply(lastCell.strip()));
+      } else {
+        out.println(text);
+      }
     }
   }
 
@@ -63,27 +119,114 @@ final class Render {
     return n == null || n.isNull() || n.isMissingNode() ? "-" : n.asText();
   }
 
-  static void tree(PrintWriter out, JsonNode nodes, int depth) {
-    if (depth == 0 && nodes.isEmpty()) {
+  /**
+   * The forest as aligned rows: each cluster ({@code id/}, its name) with its children indented below it, each
+   * instance with its host and status.
+   */
+  static void tree(PrintWriter out, JsonNode nodes) {
+    if (nodes.isEmpty()) {
       out.println("(empty: no instances, no clusters)");
+      return;
     }
+    List<List<String>> rows = new ArrayList<>();
+    treeRows(rows, nodes, 0);
+    table(out, null, rows, Render::status);
+  }
+
+  private static void treeRows(List<List<String>> rows, JsonNode nodes, int depth) {
+    String indent = "  ".repeat(depth);
     for (JsonNode n : nodes) {
-      String indent = "  ".repeat(depth);
       if (n.path("type").asText().equals("cluster")) {
-        out.println(indent + n.path("id").asText() + "/  (" + n.path("name").asText() + ")");
-        tree(out, n.path("children"), depth + 1);
+        rows.add(List.of(indent + n.path("id").asText() + "/", "(" + n.path("name").asText() + ")"));
+        treeRows(rows, n.path("children"), depth + 1);
       } else {
-        out.println(indent + n.path("id").asText() + "  " + n.path("host").asText() + "  "
-            + text(n.path("status")));
+        rows.add(List.of(indent + n.path("id").asText(), n.path("host").asText(), text(n.path("status"))));
       }
     }
+  }
+
+  /** How many instances of the tree are in each status: {@code 3 instances: 2 in-sync, 1 unreachable}. */
+  static void statusSummary(PrintWriter out, JsonNode nodes) {
+    java.util.Map<String, Integer> count = new java.util.TreeMap<>();
+    countStatus(count, nodes);
+    int total = count.values().stream().mapToInt(Integer::intValue).sum();
+    List<String> parts = new ArrayList<>();
+    count.forEach((s, n) -> parts.add(n + " " + status(s)));
+    out.println(total + (total == 1 ? " instance" : " instances") + (parts.isEmpty() ? "" : ": "
+        + String.join(", ", parts)));
+  }
+
+  private static void countStatus(java.util.Map<String, Integer> count, JsonNode nodes) {
+    for (JsonNode n : nodes) {
+      if (n.path("type").asText().equals("cluster")) {
+        countStatus(count, n.path("children"));
+      } else {
+        count.merge(text(n.path("status")), 1, Integer::sum);
+      }
+    }
+  }
+
+  /** One node: its fields as aligned lines, then its effective pins. */
+  static void node(PrintWriter out, JsonNode n, boolean instance) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of(instance ? "instance" : "cluster", n.path("id").asText()));
+    rows.add(List.of("name", n.path("name").asText()));
+    if (n.path("description").isTextual() && !n.path("description").asText().isEmpty()) {
+      rows.add(List.of("description", n.path("description").asText()));
+    }
+    if (instance) {
+      rows.add(List.of("host", n.path("host").asText()));
+      rows.add(List.of("transport", text(n.path("transport"))));
+    }
+    rows.add(List.of("parent", n.path("parent").isTextual() ? n.path("parent").asText() : "(top level)"));
+    List<String> labels = new ArrayList<>();
+    n.path("labels").fields().forEachRemaining(e -> labels.add(e.getKey() + "=" + e.getValue().asText()));
+    if (!labels.isEmpty()) {
+      rows.add(List.of("labels", String.join(",", labels)));
+    }
+    if (!instance) {
+      rows.add(List.of("instances", join(n.path("instances"))));
+      rows.add(List.of("clusters", join(n.path("clusters"))));
+    }
+    if (instance) {
+      rows.add(List.of("status", text(n.path("status"))));
+    }
+    table(out, null, rows, instance ? s -> rows.get(rows.size() - 1).get(1).equals(s) ? status(s) : s : s -> s);
+    JsonNode pins = n.path("pins");
+    if (pins.isEmpty()) {
+      out.println("no pins in force");
+      return;
+    }
+    out.println();
+    List<List<String>> p = new ArrayList<>();
+    pins.forEach(x -> p.add(List.of(x.path("key").asText(), x.path("value").asText(), meta(x.path("meta")),
+        text(x.path("lockedBy")))));
+    table(out, List.of("KEY", "VALUE", "META", "LOCKED BY"), p);
+  }
+
+  private static String meta(JsonNode meta) {
+    List<String> m = new ArrayList<>();
+    meta.fields().forEachRemaining(e -> m.add(e.getKey() + "=" + e.getValue().asText()));
+    return m.isEmpty() ? "-" : String.join(",", m);
+  }
+
+  /** One key: its value on the first line (alone, for {@code $(...)}), then its metadata and lock. */
+  static void value(PrintWriter out, String key, JsonNode value, JsonNode meta, JsonNode lockedBy) {
+    out.println(value.isNull() || value.isMissingNode() ? "" : value.asText());
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("key", key));
+    meta.fields().forEachRemaining(e -> rows.add(List.of("meta " + e.getKey(), e.getValue().asText())));
+    if (lockedBy.isTextual()) {
+      rows.add(List.of("locked by", lockedBy.asText()));
+    }
+    table(out, null, rows);
   }
 
   static void instances(PrintWriter out, JsonNode list) {
     List<List<String>> rows = new ArrayList<>();
     list.forEach(i -> rows.add(List.of(i.path("id").asText(), i.path("name").asText(), i.path("host").asText(),
         text(i.path("parent")), text(i.path("status")))));
-    table(out, List.of("ID", "NAME", "HOST", "PARENT", "STATUS"), rows);
+    table(out, List.of("ID", "NAME", "HOST", "PARENT", "STATUS"), rows, Render::status);
   }
 
   static void clusters(PrintWriter out, JsonNode list) {
@@ -93,7 +236,7 @@ final class Render {
     table(out, List.of("ID", "NAME", "PARENT", "INSTANCES", "CLUSTERS"), rows);
   }
 
-  private static String join(JsonNode array) {
+  static String join(JsonNode array) {
     List<String> out = new ArrayList<>();
     array.forEach(v -> out.add(v.asText()));
     return out.isEmpty() ? "-" : String.join(",", out);
@@ -119,7 +262,7 @@ final class Render {
   }
 
   private static void conflicts(PrintWriter out, JsonNode conflicts) {
-    conflicts.forEach(c -> out.println("! " + c.path("i18n").asText() + ": " + c.path("message").asText()));
+    conflicts.forEach(c -> out.println(diffLine("! " + c.path("i18n").asText() + ": " + c.path("message").asText())));
   }
 
   private static void operations(PrintWriter out, JsonNode changes) {
@@ -156,17 +299,18 @@ final class Render {
                 ? " (" + place(n.path("parentBefore")) + " -> " + place(n.path("parentAfter")) + ")" : "");
         default -> "- " + id + (n.path("applied").asBoolean() ? "" : "  (kept: not in the document; --prune removes it)");
       };
-      out.println(line);
+      out.println(diffLine(line));
       parts++;
     }
     for (JsonNode pin : p.path("pins")) {
       String where = pin.path("cluster").asText() + " " + pin.path("key").asText();
       if (pin.path("action").asText().equals("remove")) {
-        out.println("- pin " + where + " (was " + pinValue(pin.path("before")) + ")");
+        out.println(diffLine("- pin " + where + " (was " + pinValue(pin.path("before")) + ")"));
       } else if (pin.path("before").isNull()) {
-        out.println("+ pin " + where + " = " + pinValue(pin.path("after")));
+        out.println(diffLine("+ pin " + where + " = " + pinValue(pin.path("after"))));
       } else {
-        out.println("~ pin " + where + ": " + pinValue(pin.path("before")) + " -> " + pinValue(pin.path("after")));
+        out.println(diffLine("~ pin " + where + ": " + pinValue(pin.path("before")) + " -> "
+            + pinValue(pin.path("after"))));
       }
       parts++;
     }

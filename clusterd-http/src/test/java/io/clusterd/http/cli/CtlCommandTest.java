@@ -147,7 +147,7 @@ class CtlCommandTest {
     applied();
     Run tree = ctl("get", "tree");
     assertEquals(0, tree.code());
-    assertTrue(tree.out().contains("eu/  (EU)\n  eu-web/  (EU web)\n    web-1  mem://web-1"), tree.out());
+    assertTrue(tree.out().matches("(?s)eu/ +\\(EU\\)\n  eu-web/ +\\(EU web\\)\n    web-1 +mem://web-1 .*"), tree.out());
     Run instances = ctl("get", "instances");
     assertTrue(instances.out().lines().findFirst().orElseThrow().matches("ID +NAME +HOST +PARENT +STATUS"),
         instances.out());
@@ -163,7 +163,10 @@ class CtlCommandTest {
     assertEquals(direct.body(), stateYaml.out());
     Run stateJson = ctl("get", "state", "-o", "json");
     assertEquals(new YAMLMapper().readTree(stateYaml.out()), stateJson.json());
-    assertEquals(2, ctl("get", "nonsense").code());
+    Run unknown = ctl("get", "nonsense");
+    assertEquals(1, unknown.code(), "not a list, and no node has that id");
+    assertTrue(unknown.err().startsWith("NOT_FOUND: "), unknown.err());
+    assertEquals(2, ctl("get").code());
   }
 
   @Test
@@ -239,6 +242,8 @@ class CtlCommandTest {
     assertTrue(unreachable.err().contains("cannot reach the daemon at http://127.0.0.1:" + closed), unreachable.err());
     assertEquals(0, ctl(Map.of("CLUSTERD_SERVER", server.url()), "get", "tree").code());
     assertEquals(3, ctl(Map.of("CLUSTERD_URL", "http://127.0.0.1:" + closed), "get", "tree").code());
+    assertEquals(0, ctl(Map.of("CLUSTERD_SERVER", server.url(), "CLUSTERD_URL", "http://127.0.0.1:" + closed),
+        "get", "tree").code(), "CLUSTERD_SERVER comes before CLUSTERD_URL");
     assertEquals(2, ctl("frobnicate").code());
     assertEquals(2, ctl("apply").code(), "-f is required");
     assertEquals(2, ctl("apply", "-f", dir.resolve("missing.yaml").toString()).code());
@@ -248,7 +253,7 @@ class CtlCommandTest {
   }
 
   @Test
-  void token_isSentFromTheFileTheVariableOrTheFlag() throws Exception {
+  void token_isSentFromTheFileOrTheVariable_andTheFlagIsRefusedAsUsage() throws Exception {
     try (Clusterd secured = Clusterd.builder().transport(new MemTransportFactory()).reconcileEvery(Duration.ZERO)
         .build();
         ClusterdServer s = ClusterdServer.start(secured, ServerConfig.loopback(0)
@@ -261,7 +266,9 @@ class CtlCommandTest {
       Files.writeString(file, "s3cret-token\n");
       assertEquals(0, ctl(env, "--token-file", file.toString(), "get", "tree").code());
       assertEquals(0, ctl(Map.of("CLUSTERD_URL", s.url(), "CLUSTERD_TOKEN", "s3cret-token"), "get", "tree").code());
-      assertEquals(0, ctl(env, "get", "tree", "--token", "s3cret-token").code());
+      Run flag = ctl(env, "get", "tree", "--token", "s3cret-token");
+      assertEquals(2, flag.code(), "a secret on the command line shows in ps");
+      assertTrue(flag.err().contains("give --token-file FILE or set CLUSTERD_TOKEN"), flag.err());
     }
   }
 }
