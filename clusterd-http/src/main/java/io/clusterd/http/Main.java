@@ -13,8 +13,6 @@ import io.clusterd.core.InstanceSpec;
 import io.clusterd.core.TransportRegistry;
 import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.http.HttpTransportFactory;
-import io.clusterd.core.transport.mem.KeyDatabase;
-import io.clusterd.http.elektrad.ElektradServer;
 import io.clusterd.http.internal.PluginLoader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +42,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "clusterd", mixinStandardHelpOptions = true, version = "clusterd 0.1.0",
     description = "Runs the clusterd daemon: one point of entry that manages the configuration of many Elektra hosts.",
-    subcommands = {Main.InstanceCommand.class, Main.HashTokenCommand.class, io.clusterd.http.cli.CtlCommand.class})
+    subcommands = {InstanceCommand.class, HashTokenCommand.class, io.clusterd.http.cli.CtlCommand.class})
 public final class Main implements Callable<Integer> {
   private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
   private static final String KEEP_ALIVE = "jdk.httpclient.keepalive.timeout";
@@ -520,74 +518,6 @@ public final class Main implements Callable<Integer> {
       err.println("clusterd: warning: " + (plainToken ? "--token" : "--register-key") + " puts a secret on the"
           + " command line, which every user of this host can read (ps): use --token-file or the --config file,"
           + " and keep only hashes there (clusterd hash-token)");
-    }
-  }
-
-  /** {@code hash-token}: reads a secret from standard input and prints its hash for the token file. */
-  @Command(name = "hash-token", mixinStandardHelpOptions = true,
-      description = "Reads a secret (one line) from standard input and prints its PBKDF2-SHA256 hash, to use"
-          + " instead of the secret in --token-file, --token or --register-key.")
-  static final class HashTokenCommand implements Callable<Integer> {
-    @Option(names = "--iterations", defaultValue = "" + Secret.DEFAULT_ITERATIONS,
-        description = "PBKDF2 iterations, at least " + Secret.MIN_ITERATIONS + " (default ${DEFAULT-VALUE})")
-    int iterations;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      java.io.Console console = System.console();
-      String secret;
-      if (console != null) {
-        char[] typed = console.readPassword("secret: ");
-        secret = typed == null ? null : new String(typed);
-      } else {
-        secret = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
-            java.nio.charset.StandardCharsets.UTF_8)).readLine();
-      }
-      if (secret == null || secret.strip().isEmpty()) {
-        throw new UsageException("hash-token reads the secret from standard input: echo -n SECRET | clusterd"
-            + " hash-token");
-      }
-      try {
-        spec.commandLine().getOut().println(Secret.hash(secret.strip(), iterations));
-      } catch (IllegalArgumentException e) {
-        throw new UsageException(e.getMessage());
-      }
-      spec.commandLine().getOut().flush();
-      return 0;
-    }
-  }
-
-  /** {@code instance}: one stand-in elektrad over an in-memory key database. */
-  @Command(name = "instance", mixinStandardHelpOptions = true,
-      description = "Runs one stand-in elektrad (in-memory key database over the elektrad protocol).")
-  static final class InstanceCommand implements Callable<Integer> {
-    @Option(names = "--port", required = true, description = "port to listen on")
-    int port;
-
-    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address to listen on (default ${DEFAULT-VALUE})")
-    String bind;
-
-    @Option(names = "--delay-ms", defaultValue = "0", description = "delay added to every answer, in milliseconds")
-    int delayMs;
-
-    @Override
-    public Integer call() throws Exception {
-      Logs.configure(java.util.logging.Level.INFO, Logs.Format.PLAIN);
-      ElektradServer server = ElektradServer.start(bind, port, new KeyDatabase());
-      if (delayMs > 0) {
-        server.delay(Duration.ofMillis(delayMs));
-      }
-      System.out.println("stand-in elektrad listening on " + server.url());
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        server.close();
-        stopped.countDown();
-      }));
-      stopped.await();
-      return 0;
     }
   }
 
