@@ -74,8 +74,8 @@ public final class WritePlan {
     return this;
   }
 
-  /** The store batch; built on first use, since a dry run never needs it. */
-  public synchronized StoreChanges store() {
+  /** The store batch; built on first use (a dry run never needs it), by the one thread that commits the plan. */
+  public StoreChanges store() {
     if (store == null) {
       store = storeBuilder.build();
     }
