@@ -45,6 +45,10 @@ public enum ErrorCode {
   PAYLOAD_TOO_LARGE(413),
   /** A desired-state document applied with {@code If-Match} over a state that changed since it was read. */
   STATE_CHANGED(412),
+  /** A rollback to a history sequence that was not recorded yet, or to a time in the future. */
+  HISTORY_NOT_FOUND(404),
+  /** A rollback across history entries written before clusterd recorded the pins they changed. */
+  HISTORY_INCOMPLETE(422),
   /** Too many failed sign-ins or bearer tokens from one client address; the answer has {@code Retry-After}. */
   TOO_MANY_REQUESTS(429),
   // requests the HTTP server refuses before any route runs

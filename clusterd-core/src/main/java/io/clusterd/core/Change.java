@@ -12,7 +12,7 @@ import java.util.Optional;
 /**
  * A mutation of clusterd, as a value: register, edit and unregister instances, create, edit, move and delete
  * clusters, attach and detach members, write keys of clusters (pins, fanned out) or of instances, set several
- * metadata entries of a pin at once, and sync.
+ * metadata entries of a pin at once, sync, apply a desired-state document, and roll pins back to an earlier point.
  * Every change can be {@linkplain Clusterd#plan planned} (a dry run that reports conflicts and per-instance
  * effects and changes nothing) or {@linkplain Clusterd#apply applied}.
  *
@@ -173,6 +173,45 @@ public sealed interface Change {
   record Sync(String node) implements Change {
     public Sync {
       Objects.requireNonNull(node, "node");
+    }
+  }
+
+  /**
+   * Restores the pins of a cluster (with {@code subtree}, also of every cluster below it) to what they were at an
+   * earlier point of the history, as one change: the difference between the pins now and then, limited to
+   * {@code keys} and the keys below them when any are given, checked against today's tree (I4: a restored pin that
+   * a cluster above locks is refused, one pinned below is refused unless {@code force} drops it), stored with one
+   * history entry {@code rollback} followed by one per pin, and fanned out. Nodes created or removed since then are
+   * not recreated or removed; a cluster created since then keeps its pins.
+   *
+   * <pre>{@code
+   * clusterd.apply(new Change.Rollback("prod", new Change.Rollback.Sequence(42), true, List.of(), false));
+   * }</pre>
+   */
+  record Rollback(String cluster, To to, boolean subtree, List<KeyName> keys, boolean force) implements Change {
+    /** The point of the history to go back to. */
+    public sealed interface To permits Sequence, Time { }
+
+    /** Right after the history entry with this sequence number was recorded ({@code 0}: before any entry). */
+    public record Sequence(long seq) implements To {
+      public Sequence {
+        if (seq < 0) {
+          throw new IllegalArgumentException("a history sequence is not negative: " + seq);
+        }
+      }
+    }
+
+    /** As things were at this time: after every history entry recorded at or before it. */
+    public record Time(java.time.Instant time) implements To {
+      public Time {
+        Objects.requireNonNull(time, "time");
+      }
+    }
+
+    public Rollback {
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(to, "to");
+      keys = List.copyOf(keys);
     }
   }
 

@@ -18,6 +18,7 @@ import io.clusterd.Pin;
 import io.clusterd.core.internal.Deliveries;
 import io.clusterd.core.internal.Forwarder;
 import io.clusterd.core.internal.GuardedTree;
+import io.clusterd.core.internal.HistoryLog;
 import io.clusterd.core.internal.Planner;
 import io.clusterd.core.internal.Reconciler;
 import io.clusterd.core.internal.StateModel;
@@ -90,7 +91,7 @@ public final class Clusterd implements AutoCloseable {
     this.clock = b.clock;
     Tree loaded = Tree.of(snapshot);
     this.tree = new GuardedTree(loaded);
-    this.planner = new Planner(loaded, b.ids);
+    this.planner = new Planner(loaded, b.ids, new HistoryLog(store::history));
     this.transports = new TransportPool(b.transports.resolve(), b.connectTimeout, b.responseTimeout);
     this.board = new StatusBoard(clock);
     this.deliveries = new Deliveries(transports::transport, board, commits, clock, b.maxInFlight, b.maxAttempts,

@@ -38,6 +38,11 @@ final class Draft {
     this.actor = actor;
   }
 
+  /** When the change is planned. */
+  Instant now() {
+    return now;
+  }
+
   /** Adds conflicts; returns whether the draft is refused now. */
   boolean refuse(List<Conflict> found) {
     conflicts.addAll(found);
@@ -58,7 +63,13 @@ final class Draft {
 
   void history(String node, String operation, Optional<String> key, Optional<String> oldValue,
       Optional<String> newValue) {
-    store.history(new HistoryEntry(0, now, actor, node, operation, key, oldValue, newValue, "accepted"));
+    history(node, operation, key, oldValue, newValue, List.of());
+  }
+
+  /** An entry that changes pins of {@code node}, with each changed pin as it was (for rollback). */
+  void history(String node, String operation, Optional<String> key, Optional<String> oldValue,
+      Optional<String> newValue, List<HistoryEntry.PinBefore> pinsBefore) {
+    store.history(new HistoryEntry(0, now, actor, node, operation, key, oldValue, newValue, "accepted", pinsBefore));
   }
 
   void history(String node, String operation) {

@@ -3,6 +3,7 @@ package io.clusterd.core.internal;
 import io.clusterd.Conflict;
 import io.clusterd.EffectivePin;
 import io.clusterd.ErrorCode;
+import io.clusterd.HistoryEntry;
 import io.clusterd.Instance;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
@@ -66,7 +67,8 @@ final class KeyWritePlanner {
       return;
     }
     d.store().putPin(cluster, pin);
-    d.history(cluster, "pin", Optional.of(key.toString()), old.map(Pin::value), Optional.of(pin.value()));
+    d.history(cluster, "pin", Optional.of(key.toString()), old.map(Pin::value), Optional.of(pin.value()),
+        List.of(new HistoryEntry.PinBefore(key, old)));
     d.edit(t -> t.putPin(cluster, pin));
   }
 
@@ -82,8 +84,10 @@ final class KeyWritePlanner {
       return;
     }
     Map<String, String> meta = new TreeMap<>(old.map(Pin::meta).orElse(Map.of()));
-    record Entry(String operation, Optional<String> before, Optional<String> after) { }
+    String value = old.map(Pin::value).orElse("");
+    record Entry(String operation, Optional<String> before, Optional<String> after, Optional<Pin> pinBefore) { }
     List<Entry> history = new ArrayList<>();
+    Optional<Pin> current = old;
     for (KeyOperation op : ops) {
       boolean set = op.kind() == KeyOperation.Kind.SET_META;
       if (old.isEmpty() && !set) {
@@ -99,17 +103,21 @@ final class KeyWritePlanner {
       } else {
         meta.remove(metaName);
       }
-      history.add(new Entry(op.kind().label(), before, op.value().filter(v -> set).map(v -> metaName + "=" + v)));
+      history.add(new Entry(op.kind().label(), before, op.value().filter(v -> set).map(v -> metaName + "=" + v),
+          current));
+      current = Optional.of(new Pin(key, value, meta));
     }
-    Pin pin = new Pin(key, old.map(Pin::value).orElse(""), meta);
+    Pin pin = new Pin(key, value, meta);
     // a pin made by its metadata has an empty value until one is set: its checks apply from then on
     if (!pin.value().isEmpty() && d.refuse(ConflictRules.validValue(key, pin.value(), meta))) {
       return;
     }
     d.store().putPin(cluster, pin);
-    // history of a metadata change names the metakey: old and new are written "name=value"
+    // history of a metadata change names the metakey: old and new are written "name=value"; each entry holds the
+    // pin as it was before that entry
     for (Entry h : history) {
-      d.history(cluster, h.operation(), Optional.of(key.toString()), h.before(), h.after());
+      d.history(cluster, h.operation(), Optional.of(key.toString()), h.before(), h.after(),
+          List.of(new HistoryEntry.PinBefore(key, h.pinBefore())));
     }
     d.edit(t -> t.putPin(cluster, pin));
   }
@@ -147,7 +155,8 @@ final class KeyWritePlanner {
     for (KeyName k : removed) {
       Pin old = tree.pin(cluster, k).orElseThrow();
       d.store().deletePin(cluster, k);
-      d.history(cluster, "unpin", Optional.of(k.toString()), Optional.of(old.value()), Optional.empty());
+      d.history(cluster, "unpin", Optional.of(k.toString()), Optional.of(old.value()), Optional.empty(),
+          List.of(HistoryEntry.PinBefore.of(old)));
       d.edit(t -> t.removePin(cluster, k));
     }
     if (removed.isEmpty()) {
@@ -172,6 +181,16 @@ final class KeyWritePlanner {
       return;
     }
     List<KeyName> sources = tree.pinnedAtOrBelow(cluster, key);
+    // every pin this changes, as it was: the target subtree, the sources (a move), the destinations
+    Map<KeyName, Optional<Pin>> before = new TreeMap<>();
+    tree.pinnedAtOrBelow(cluster, target).forEach(k -> before.put(k, tree.pin(cluster, k)));
+    if (move) {
+      sources.forEach(k -> before.put(k, tree.pin(cluster, k)));
+    }
+    sources.forEach(k -> before.putIfAbsent(k.relocate(key, target), tree.pin(cluster, k.relocate(key, target))));
+    // both names themselves, changed or not: an entry of a pin operation always lists what it recorded
+    before.putIfAbsent(key, tree.pin(cluster, key));
+    before.putIfAbsent(target, tree.pin(cluster, target));
     // what the target subtree held in this cluster is replaced
     for (KeyName k : tree.pinnedAtOrBelow(cluster, target)) {
       d.store().deletePin(cluster, k);
@@ -190,8 +209,10 @@ final class KeyWritePlanner {
       d.store().putPin(cluster, dst);
       d.edit(t -> t.putPin(cluster, dst));
     }
+    List<HistoryEntry.PinBefore> pinsBefore = new ArrayList<>();
+    before.forEach((k, p) -> pinsBefore.add(new HistoryEntry.PinBefore(k, p)));
     d.history(cluster, op.kind().label(), Optional.of(key.toString()), Optional.empty(),
-        Optional.of(target.toString()));
+        Optional.of(target.toString()), pinsBefore);
   }
 
   /**

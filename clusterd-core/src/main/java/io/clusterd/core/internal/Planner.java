@@ -16,7 +16,7 @@ public final class Planner {
   private final Tree tree;
   private final Map<Class<? extends Change>, BiConsumer<Draft, Change>> families = new HashMap<>();
 
-  public Planner(Tree tree, Supplier<String> ids) {
+  public Planner(Tree tree, Supplier<String> ids, HistoryLog history) {
     this.tree = tree;
     ConflictRules rules = new ConflictRules(tree);
     TreeSteps steps = new TreeSteps(tree, rules);
@@ -25,6 +25,7 @@ public final class Planner {
     MembershipPlanner membership = new MembershipPlanner(tree, steps);
     KeyWritePlanner keys = new KeyWritePlanner(tree, rules, steps);
     StatePlanner state = new StatePlanner(tree);
+    RollbackPlanner rollbacks = new RollbackPlanner(tree, history);
     on(Change.RegisterInstance.class, (d, c) -> instances.register(d, c.spec()));
     on(Change.UpdateInstance.class, (d, c) -> instances.update(d, c.instance(), c.update(),
         tree.parentOf(c.instance())));
@@ -41,6 +42,7 @@ public final class Planner {
     on(Change.WriteInstance.class, (d, c) -> keys.writeInstance(d, c.instance(), c.operation()));
     on(Change.Sync.class, (d, c) -> keys.sync(d, c.node()));
     on(Change.ApplyState.class, (d, c) -> state.apply(d, c.document(), c.prune(), c.ifMatch()));
+    on(Change.Rollback.class, rollbacks::rollback);
   }
 
   /** A node edit: the move first, then the fields, stored with the parent the node has afterwards. */

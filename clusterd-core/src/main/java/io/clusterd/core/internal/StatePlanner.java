@@ -5,6 +5,7 @@ import io.clusterd.ClusterdException;
 import io.clusterd.Conflict;
 import io.clusterd.Endpoint;
 import io.clusterd.ErrorCode;
+import io.clusterd.HistoryEntry;
 import io.clusterd.Instance;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
@@ -155,11 +156,11 @@ final class StatePlanner {
       if (p.removed()) {
         d.store().deletePin(p.cluster(), key);
         d.history(p.cluster(), "unpin", Optional.of(p.key()), p.before().map(StateDiff.PinValue::value),
-            Optional.empty());
+            Optional.empty(), List.of(pinBefore(key, p)));
       } else {
         d.store().putPin(p.cluster(), target.pins.get(p.cluster()).get(key));
         d.history(p.cluster(), "pin", Optional.of(p.key()), p.before().map(StateDiff.PinValue::value),
-            p.after().map(StateDiff.PinValue::value));
+            p.after().map(StateDiff.PinValue::value), List.of(pinBefore(key, p)));
       }
     }
     // children leave before their parents: deepest first in the tree as it is
@@ -199,7 +200,7 @@ final class StatePlanner {
    * another host, receives all of them. A pin that stops being in force leaves the value on the host, as
    * leaving a cluster does.
    */
-  private static void sends(Draft d, StateModel current, StateModel target, Set<String> freshHosts) {
+  static void sends(Draft d, StateModel current, StateModel target, Set<String> freshHosts) {
     for (String id : new TreeSet<>(target.nodes.keySet())) {
       if (!(target.nodes.get(id) instanceof Instance)) {
         continue;
@@ -221,6 +222,10 @@ final class StatePlanner {
         }
       }
     }
+  }
+
+  private static HistoryEntry.PinBefore pinBefore(KeyName key, StateDiff.PinChange p) {
+    return new HistoryEntry.PinBefore(key, p.before().map(v -> new Pin(key, v.value(), v.meta())));
   }
 
   private static String unquote(String v) {

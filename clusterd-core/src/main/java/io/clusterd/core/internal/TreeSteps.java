@@ -1,6 +1,7 @@
 package io.clusterd.core.internal;
 
 import io.clusterd.Conflict;
+import io.clusterd.HistoryEntry;
 import io.clusterd.Instance;
 import io.clusterd.KeyName;
 import io.clusterd.Node;
@@ -59,7 +60,8 @@ final class TreeSteps {
       for (KeyName k : pinned) {
         Pin old = tree.pin(cluster, k).orElseThrow();
         d.store().deletePin(cluster, k);
-        d.history(cluster, "unpin-forced", Optional.of(k.toString()), Optional.of(old.value()), Optional.empty());
+        d.history(cluster, "unpin-forced", Optional.of(k.toString()), Optional.of(old.value()), Optional.empty(),
+            List.of(HistoryEntry.PinBefore.of(old)));
         d.edit(t -> t.removePin(cluster, k));
       }
     });

@@ -264,7 +264,8 @@ public final class MemoryStore implements RegistryStore {
   private void appendHistory(HistoryEntry entry) {
     long seq = history.size() + 1L;
     HistoryEntry stored = new HistoryEntry(seq, entry.time().truncatedTo(ChronoUnit.MILLIS), entry.actor(),
-        entry.node(), entry.operation(), entry.key(), entry.oldValue(), entry.newValue(), entry.outcome());
+        entry.node(), entry.operation(), entry.key(), entry.oldValue(), entry.newValue(), entry.outcome(),
+        entry.pinsBefore());
     history.add(stored);
     historyByNode.computeIfAbsent(stored.node(), n -> new ArrayList<>()).add(stored);
   }

@@ -8,18 +8,23 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.clusterd.HistoryEntry;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
+import io.clusterd.Pin;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The JSON text of the store's JSON columns: string maps (labels, pin metadata) and key operations of pending
- * deliveries. Key operations are written as {@code {"kind":"set-meta","key":"user:/a","value":"x","metaName":"m"}}
+ * deliveries, the pins a history entry changed. Key operations are written as {@code {"kind":"set-meta","key":"user:/a","value":"x","metaName":"m"}}
  * (kind is {@link KeyOperation.Kind#label()}, keys are canonical names re-parsed with {@link KeyName#parse}),
  * absent fields are left out. Kept apart from the record types so their JSON shape can never change by accident.
  */
@@ -127,5 +132,54 @@ final class JsonColumns {
       throw new IllegalArgumentException("the key operation's '" + field + "' is not a string: " + json);
     }
     return Optional.of(value.textValue());
+  }
+
+  /** The pins a history entry changed, as they were: {@code [{"key": k, "value": v, "meta": {..}} | {"key": k}]}. */
+  static String writePinsBefore(List<HistoryEntry.PinBefore> pins) {
+    ArrayNode json = MAPPER.createArrayNode();
+    for (HistoryEntry.PinBefore p : pins) {
+      ObjectNode one = json.addObject();
+      one.put("key", p.key().toString());
+      p.pin().ifPresent(pin -> {
+        one.put("value", pin.value());
+        ObjectNode meta = one.putObject("meta");
+        new java.util.TreeMap<>(pin.meta()).forEach(meta::put);
+      });
+    }
+    try {
+      return WRITER.writeValueAsString(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write the pins of a history entry as JSON: " + e.getOriginalMessage(),
+          e);
+    }
+  }
+
+  /** Reads {@link #writePinsBefore}; {@code null} (entries of older schema versions) is an empty list. */
+  static List<HistoryEntry.PinBefore> readPinsBefore(String text) {
+    if (text == null) {
+      return List.of();
+    }
+    JsonNode json;
+    try {
+      json = MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the pins of a history entry are not valid JSON: " + e.getOriginalMessage(),
+          e);
+    }
+    if (json == null || !json.isArray()) {
+      throw new IllegalArgumentException("the pins of a history entry are not a JSON array: " + text);
+    }
+    List<HistoryEntry.PinBefore> out = new ArrayList<>(json.size());
+    for (JsonNode one : json) {
+      KeyName key = KeyName.parse(one.path("key").asText());
+      if (!one.has("value")) {
+        out.add(HistoryEntry.PinBefore.absent(key));
+        continue;
+      }
+      Map<String, String> meta = new HashMap<>();
+      one.path("meta").fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue().asText()));
+      out.add(HistoryEntry.PinBefore.of(new Pin(key, one.get("value").asText(), meta)));
+    }
+    return out;
   }
 }

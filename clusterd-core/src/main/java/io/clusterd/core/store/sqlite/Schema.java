@@ -75,7 +75,9 @@ final class Schema {
             UNIQUE (instance, seq)
           )""")),
       new Migration(2, "page the history of one node by index", List.of(
-          "CREATE INDEX history_node_seq ON history (node, seq)")));
+          "CREATE INDEX history_node_seq ON history (node, seq)")),
+      new Migration(3, "the pins each history entry changed, as they were before (for rollback)", List.of(
+          "ALTER TABLE history ADD COLUMN pins_before TEXT")));
 
   /** The version this code writes and understands. */
   static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();

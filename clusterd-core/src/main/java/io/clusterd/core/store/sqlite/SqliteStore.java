@@ -103,7 +103,7 @@ public final class SqliteStore implements RegistryStore {
   static final String NODE_COLUMNS =
       "id, kind, name, description, labels, endpoint, transport, visibility, parent";
   private static final String HISTORY_COLUMNS =
-      "seq, time, actor, node, operation, key_name, old_value, new_value, outcome";
+      "seq, time, actor, node, operation, key_name, old_value, new_value, outcome, pins_before";
 
   private final Path file;
   private final FileChannel lockChannel;
@@ -140,7 +140,8 @@ public final class SqliteStore implements RegistryStore {
     upsertPin = writer.prepareStatement("INSERT INTO pins (cluster, key_name, value, meta) VALUES (?, ?, ?, ?)"
         + " ON CONFLICT (cluster, key_name) DO UPDATE SET value = excluded.value, meta = excluded.meta");
     insertHistory = writer.prepareStatement("INSERT INTO history"
-        + " (time, actor, node, operation, key_name, old_value, new_value, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        + " (time, actor, node, operation, key_name, old_value, new_value, outcome, pins_before)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     upsertPending = writer.prepareStatement("INSERT INTO pending (instance, seq, operation, since, reason)"
         + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (instance, seq) DO UPDATE SET operation = excluded.operation,"
         + " since = excluded.since, reason = excluded.reason");
@@ -296,7 +297,8 @@ public final class SqliteStore implements RegistryStore {
           entries.add(new HistoryEntry(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)),
               Optional.ofNullable(rows.getString(3)), rows.getString(4), rows.getString(5),
               Optional.ofNullable(rows.getString(6)), Optional.ofNullable(rows.getString(7)),
-              Optional.ofNullable(rows.getString(8)), rows.getString(9)));
+              Optional.ofNullable(rows.getString(8)), rows.getString(9),
+              JsonColumns.readPinsBefore(rows.getString(10))));
         }
       }
       return List.copyOf(entries);
@@ -421,6 +423,7 @@ public final class SqliteStore implements RegistryStore {
       setOptional(insertHistory, 6, entry.oldValue());
       setOptional(insertHistory, 7, entry.newValue());
       insertHistory.setString(8, entry.outcome());
+      insertHistory.setString(9, entry.pinsBefore().isEmpty() ? null : JsonColumns.writePinsBefore(entry.pinsBefore()));
       insertHistory.addBatch();
     }
     run(insertHistory, changes.history().size());
