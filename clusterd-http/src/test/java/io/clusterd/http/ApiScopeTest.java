@@ -111,6 +111,7 @@ class ApiScopeTest {
       case "POST /api/instances" -> "{\"name\":\"new\",\"host\":\"mem://new\"}";
       case "POST /api/clusters/{id}/instances" -> "{\"instanceId\":\"db-eu-1\",\"move\":true}";
       case "POST /api/clusters/{id}/clusters" -> "{\"clusterId\":\"eu-app\",\"move\":true}";
+      case "POST /api/clusters/{id}/rollback" -> "{\"to\":0,\"subtree\":true}";
       default -> null;
     };
   }

@@ -351,6 +351,22 @@ public abstract class RegistryStoreContract {
     assertEquals(List.of(empty.withSeq(2), absent.withSeq(1)), store.history(Optional.empty(), Long.MAX_VALUE, 10));
   }
 
+  @Test
+  void history_pinsBefore_roundTripWithValueMetadataAndAbsence() {
+    KeyName port = KeyName.parse("user:/app/port");
+    KeyName host = KeyName.parse("user:/app/host");
+    HistoryEntry moved = new HistoryEntry(0, T0, Optional.empty(), "a", "move", Optional.of("user:/app/port"),
+        Optional.empty(), Optional.of("user:/app/host"), "accepted", List.of(
+            HistoryEntry.PinBefore.of(new Pin(port, "", Map.of("check/type", "long", "description", "the \"port\""))),
+            HistoryEntry.PinBefore.absent(host)));
+    HistoryEntry plain = new HistoryEntry(0, T0, Optional.empty(), "a", "sync", Optional.empty(), Optional.empty(),
+        Optional.empty(), "accepted");
+
+    store.apply(batch().history(moved).history(plain).build());
+
+    assertEquals(List.of(plain.withSeq(2), moved.withSeq(1)), store.history(Optional.empty(), Long.MAX_VALUE, 10));
+  }
+
   // ------------------------------------------------------------------ pending deliveries
 
   @Test

@@ -110,6 +110,7 @@ public final class ApiRoutes {
     new KeyRoutes(clusterd, nodes, changes).register(table);
     demo.ifPresent(d -> new DemoRoutes(clusterd, d).register(table));
     new StateRoutes(clusterd, config, changes).register(table);
+    new RollbackRoutes(clusterd, changes).register(table);
     ErrorAnswers.register(r);
   }
 }

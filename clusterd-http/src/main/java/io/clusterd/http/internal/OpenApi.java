@@ -445,6 +445,18 @@ public final class OpenApi {
     s.put("StateApplied", object(props("applied", Map.of("const", true), "prune", BOOL, "versionBefore", STR,
         "versionAfter", STR, "nodes", nodes, "pins", pins, "changes", changes, "fanOut", ref("FanOut")),
         "applied", "prune", "versionBefore", "versionAfter", "nodes", "pins", "changes", "fanOut"));
+    s.put("Rollback", object(props(
+        "to", Map.of("type", List.of("integer", "string"), "description",
+            "a history sequence (GET /api/history), or an ISO-8601 time such as 2026-12-01T10:00:00Z"),
+        "subtree", Map.of("type", List.of("boolean", "null"), "description", "also every cluster below"),
+        "keys", Map.of("type", List.of("array", "null"), "items", STR, "description",
+            "only these keys and the keys below them; all when absent or empty")), "to"));
+    s.put("RollbackPlan", object(props("dryRun", Map.of("const", true), "accepted", BOOL, "versionBefore", STR,
+        "versionAfter", STR, "conflicts", array(ref("Conflict")), "pins", pins, "changes", changes),
+        "dryRun", "accepted", "versionBefore", "versionAfter", "conflicts", "pins", "changes"));
+    s.put("RollbackApplied", object(props("applied", Map.of("const", true), "versionBefore", STR,
+        "versionAfter", STR, "pins", pins, "changes", changes, "fanOut", ref("FanOut")),
+        "applied", "versionBefore", "versionAfter", "pins", "changes", "fanOut"));
   }
 
   private static final Map<String, Object> STR = Map.of("type", "string");

@@ -207,7 +207,7 @@ final class StateRoutes {
     return m;
   }
 
-  private static Map<String, Object> pin(StateDiff.PinChange p) {
+  static Map<String, Object> pin(StateDiff.PinChange p) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cluster", p.cluster());
     m.put("key", p.key());
