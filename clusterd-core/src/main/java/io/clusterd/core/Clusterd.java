@@ -19,6 +19,7 @@ import io.clusterd.core.internal.Deliveries;
 import io.clusterd.core.internal.Forwarder;
 import io.clusterd.core.internal.GuardedTree;
 import io.clusterd.core.internal.HistoryLog;
+import io.clusterd.core.internal.InstanceChecks;
 import io.clusterd.core.internal.Planner;
 import io.clusterd.core.internal.Reconciler;
 import io.clusterd.core.internal.StateModel;
@@ -80,6 +81,7 @@ public final class Clusterd implements AutoCloseable {
   private final StatusBoard board;
   private final Deliveries deliveries;
   private final Forwarder forwarder;
+  private final InstanceChecks checks;
   private final Reconciler reconciler;
   private final Scheduler scheduler;
   private final Clock clock;
@@ -97,6 +99,7 @@ public final class Clusterd implements AutoCloseable {
     this.deliveries = new Deliveries(transports::transport, board, commits, clock, b.maxInFlight, b.maxAttempts,
         b.retryBackoff);
     this.forwarder = new Forwarder(transports, board, deliveries::answered);
+    this.checks = new InstanceChecks(forwarder);
     this.reconciler = new Reconciler(tree, forwarder, deliveries, board,
         id -> apply(new Change.Sync(id), Optional.of("reconciler")), clock, b.reconcileEvery);
     this.scheduler = b.scheduler;
@@ -140,12 +143,50 @@ public final class Clusterd implements AutoCloseable {
   }
 
   /**
+   * A dry run that also reads what the change depends on at the hosts: for a write of an instance key that no
+   * cluster locks, the checks of the key's metadata and of its {@code spec:/} key on that instance, so a value that
+   * fails them is a conflict ({@code INVALID_VALUE}). Other changes plan as {@link #plan} does.
+   */
+  public CompletableFuture<Plan> planChecked(Change change) {
+    Plan p = plan(change);
+    if (!p.accepted() || !(change instanceof Change.WriteInstance w)
+        || !InstanceChecks.needed(List.of(w.operation()))) {
+      return CompletableFuture.completedFuture(p);
+    }
+    return checks.check(instance(w.instance()), w.operation().key(), List.of(w.operation()))
+        .thenApply(c -> c.isEmpty() ? p : new Plan(c, List.of(), p.state()));
+  }
+
+  /**
    * Applies a change: refuses it with a {@link ClusterdException} listing every conflict, or commits it durably
-   * (the returned future is created after the commit) and sends its key operations to the instances.
+   * (the returned future is created after the commit) and sends its key operations to the instances. A write of an
+   * instance key that no cluster locks is first checked against the key's metadata and that of its {@code spec:/}
+   * key on the instance, read in the same call: a value that fails them fails the future with
+   * {@code INVALID_VALUE} and nothing is sent.
    *
    * @throws ClusterdException when the change is refused or cannot be stored; nothing is changed then
    */
   public CompletableFuture<ChangeResult> apply(Change change, Optional<String> actor) {
+    if (closed) {
+      throw ClusterdException.of(ErrorCode.UNAVAILABLE, "clusterd is shutting down");
+    }
+    if (change instanceof Change.WriteInstance w && InstanceChecks.needed(List.of(w.operation()))) {
+      Plan p = plan(change);
+      if (!p.accepted()) {
+        throw ClusterdException.refused(p.conflicts());
+      }
+      return checks.check(instance(w.instance()), w.operation().key(), List.of(w.operation()))
+          .thenCompose(conflicts -> {
+            if (!conflicts.isEmpty()) {
+              throw ClusterdException.refused(conflicts);
+            }
+            return commitAndSend(change, actor);
+          });
+    }
+    return commitAndSend(change, actor);
+  }
+
+  private CompletableFuture<ChangeResult> commitAndSend(Change change, Optional<String> actor) {
     if (closed) {
       throw ClusterdException.of(ErrorCode.UNAVAILABLE, "clusterd is shutting down");
     }

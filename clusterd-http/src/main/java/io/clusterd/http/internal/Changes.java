@@ -66,7 +66,7 @@ final class Changes {
     if (!Params.dryRun(ctx)) {
       return false;
     }
-    Answers.json(ctx, Json.plan(clusterd.plan(c)));
+    Answers.later(ctx, clusterd.planChecked(c).thenApply(Json::plan));
     return true;
   }
 
