@@ -161,8 +161,8 @@ public final class Clusterd implements AutoCloseable {
    * Applies a change: refuses it with a {@link ClusterdException} listing every conflict, or commits it durably
    * (the returned future is created after the commit) and sends its key operations to the instances. A write of an
    * instance key that no cluster locks is first checked against the key's metadata and that of its {@code spec:/}
-   * key on the instance, read in the same call: a value that fails them fails the future with
-   * {@code INVALID_VALUE} and nothing is sent.
+   * key on the instance, read in the same call: a value that fails them is not stored or sent, and the result
+   * reports it as the instance's outcome ({@code INVALID_VALUE}, status 422).
    *
    * @throws ClusterdException when the change is refused or cannot be stored; nothing is changed then
    */
@@ -175,15 +175,32 @@ public final class Clusterd implements AutoCloseable {
       if (!p.accepted()) {
         throw ClusterdException.refused(p.conflicts());
       }
-      return checks.check(instance(w.instance()), w.operation().key(), List.of(w.operation()))
-          .thenCompose(conflicts -> {
-            if (!conflicts.isEmpty()) {
-              throw ClusterdException.refused(conflicts);
-            }
+      Instance target = instance(w.instance());
+      return checks.check(target, w.operation().key(), List.of(w.operation())).thenCompose(conflicts -> {
+        if (conflicts.isEmpty()) {
+          try {
             return commitAndSend(change, actor);
-          });
+          } catch (ClusterdException refusedMeanwhile) {
+            // the tree changed while the checks were read (the instance went, a cluster locked the key)
+            conflicts = refusedMeanwhile.conflicts();
+          }
+        }
+        return CompletableFuture.completedFuture(refusedBeforeSending(target, conflicts));
+      });
     }
     return commitAndSend(change, actor);
+  }
+
+  /**
+   * A write of one instance refused by the instance's checks: nothing was stored or sent; the refusal is the
+   * instance's outcome (as a failure of the host would be), so the future still reports outcomes and never fails.
+   */
+  private static ChangeResult refusedBeforeSending(Instance target, List<io.clusterd.Conflict> conflicts) {
+    io.clusterd.Conflict first = conflicts.get(0);
+    InstanceOutcome outcome = new InstanceOutcome(target.id(), target.endpoint().toString(),
+        first.code().httpStatus(), Optional.of(first), 0);
+    return new ChangeResult(Optional.empty(), new Plan(conflicts, List.of()), FanOutResult.perInstance(
+        List.of(outcome)));
   }
 
   private CompletableFuture<ChangeResult> commitAndSend(Change change, Optional<String> actor) {

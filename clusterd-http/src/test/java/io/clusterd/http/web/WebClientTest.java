@@ -604,6 +604,33 @@ class WebClientTest {
   }
 
   @Test
+  @Order(114)
+  void history_restoreToHere_previewsThePinsAndInstancesThenRollsBack() throws Exception {
+    KeyName port = key("user:/app/http/port");
+    String before = clusterd.pins("web").stream().filter(p -> p.key().equals(port)).findFirst().orElseThrow().value();
+    long seq = clusterd.history(Optional.of("web"), Long.MAX_VALUE, 1).get(0).seq();
+    clusterd.pin("web", port, "9443");
+    assertEquals("9443", valueOn("web-1", "user:/app/http/port"));
+
+    openNode("web", "history");
+    browser.click(".history-table button.restore[data-seq='" + seq + "']");
+    String pins = browser.waitText("#rollback-dialog .rollback-pins", "user:/app/http/port");
+    assertTrue(pins.contains("9443") && pins.contains(before), pins);
+    String instances = browser.waitText("#rollback-dialog .rollback-changes", "web-2");
+    assertTrue(instances.contains("web-1"), instances);
+    assertEquals("9443", valueOn("web-1", "user:/app/http/port"), "the preview changes nothing");
+    browser.screenshot("restore-to-here");
+    browser.click("#rollback-dialog button[data-action='restore']");
+    browser.waitGone("#rollback-dialog");
+
+    assertEquals(before, clusterd.pins("web").stream().filter(p -> p.key().equals(port)).findFirst().orElseThrow()
+        .value());
+    assertEquals(before, valueOn("web-1", "user:/app/http/port"));
+    assertEquals(before, valueOn("web-2", "user:/app/http/port"));
+    browser.waitText(".history-table tbody tr", "rollback");
+  }
+
+  @Test
   @Order(115)
   void detach_instanceFromItsCluster_becomesTopLevel() {
     browser.click(row("spare-1") + " .more");
