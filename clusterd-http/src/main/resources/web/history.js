@@ -72,6 +72,7 @@ async function restore(node, entry, reload) {
   const preview = h('div', { class: 'rollback-preview', 'aria-live': 'polite' });
   const body = () => ({ to: entry.seq, subtree: subtree.checked });
   let accepted = false;
+  let restoreAction = null;
   const confirm = () => document.querySelector('#rollback-dialog [data-action="restore"]');
   async function plan() {
     preview.replaceChildren(h('p', { class: 'muted' }, 'Planning\u2026'));
@@ -99,6 +100,8 @@ async function restore(node, entry, reload) {
       accepted = false;
       preview.replaceChildren(h('p', { class: 'error' }, e.message + (e.i18n ? ` (${e.i18n})` : '')));
     }
+    // the dialog submits its primary action only while that action is not disabled
+    restoreAction.disabled = !accepted;
     const b = confirm();
     if (b) { b.disabled = !accepted; b.dataset.locked = String(!accepted); }
   }
@@ -107,12 +110,13 @@ async function restore(node, entry, reload) {
     h('p', {}, `Restore the pins of ${node.name} to what they were right after change #${entry.seq} (${new Date(entry.time).toLocaleString()}).`),
     h('label', { for: 'rollback-subtree' }, subtree, ' also the clusters below'),
     preview);
+  restoreAction = { label: 'Restore', value: 'restore', primary: true, disabled: true, run: async () => {
+    const r = await request('POST', `/api/clusters/${encodeURIComponent(node.id)}/rollback`, { json: body() });
+    announce(`Restored ${r.pins.length} pin(s) of ${node.name} to change #${entry.seq}`);
+    return 'restore';
+  } };
   const done = openDialog({ title: 'Restore to here', content, wide: true, id: 'rollback-dialog',
-    actions: [{ label: 'Restore', value: 'restore', primary: true, disabled: true, run: async () => {
-      const r = await request('POST', `/api/clusters/${encodeURIComponent(node.id)}/rollback`, { json: body() });
-      announce(`Restored ${r.pins.length} pin(s) of ${node.name} to change #${entry.seq}`);
-      return 'restore';
-    } }] });
+    actions: [restoreAction] });
   plan();
   if (await done === 'restore') reload();
 }

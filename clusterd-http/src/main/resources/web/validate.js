@@ -11,12 +11,13 @@ const INTEGER = {
   unsigned_long_long: [0n, 2n ** 64n - 1n],
   octet: [0n, 255n],
 };
-const BOOLEAN = ['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off', 'enabled', 'disabled'];
+const BOOLEAN = ['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off', 'enabled', 'disabled', 'enable', 'disable'];
 
 function checkType(type, v) {
   if (type in INTEGER) {
-    if (!/^[-+]?\d+$/.test(v.trim())) return `must be a whole number (${type})`;
-    const n = BigInt(v.trim());
+    // Elektra writes the number back as it reads it: no +, no leading zeros, no spaces (the daemon checks the same)
+    if (!/^(0|-?[1-9]\d*)$/.test(v)) return `must be a whole number written plainly, like 42 or -7 (${type})`;
+    const n = BigInt(v);
     const [lo, hi] = INTEGER[type];
     if (n < lo || n > hi) return `must be between ${lo} and ${hi} (${type})`;
     return null;

@@ -34,14 +34,15 @@ class InstanceValidationProperties {
   }
 
   private static final List<Check> CHECKS = List.of(
-      new Check("long", Map.of("check/type", "long"), v -> v.matches("[+-]?\\d{1,12}")
-          && Long.parseLong(v.startsWith("+") ? v.substring(1) : v) >= Integer.MIN_VALUE
-          && Long.parseLong(v.startsWith("+") ? v.substring(1) : v) <= Integer.MAX_VALUE),
+      // Elektra writes the converted number back: only the canonical form (no +, no leading zeros, no -0) passes
+      new Check("long", Map.of("check/type", "long"), v -> v.matches("0|-?[1-9]\\d{0,11}")
+          && Long.parseLong(v) >= Integer.MIN_VALUE && Long.parseLong(v) <= Integer.MAX_VALUE),
       new Check("boolean", Map.of("check/type", "boolean"),
-          v -> Set.of("1", "0", "true", "false", "yes", "no", "on", "off", "enabled", "disabled")
+          v -> Set.of("1", "0", "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "enable", "disable")
               .contains(v.toLowerCase(java.util.Locale.ROOT))),
+      // without a floating-point check/type the range plugin reads whole numbers
       new Check("range 1-100", Map.of("check/range", "1-100"),
-          v -> v.strip().matches("[+-]?\\d+(\\.\\d*)?") && new java.math.BigDecimal(v.strip()).compareTo(
+          v -> v.strip().matches("[+-]?\\d+") && new java.math.BigDecimal(v.strip()).compareTo(
               java.math.BigDecimal.ONE) >= 0 && new java.math.BigDecimal(v.strip()).compareTo(
               java.math.BigDecimal.valueOf(100)) <= 0),
       new Check("length max 3", Map.of("check/length/max", "3"), v -> v.codePointCount(0, v.length()) <= 3),
@@ -53,7 +54,7 @@ class InstanceValidationProperties {
   static Gen<Write> writes() {
     Gen<String> values = Gens.<String>weighted()
         .or(3, Gens.strings("ab19-+x. Y", 1, 5))
-        .or(1, Gens.of("50", "100", "101", "2147483648", "-7", "true", "Off", "a", "b", "ab", "abcd"))
+        .or(1, Gens.of("50", "100", "101", "2147483648", "-7", "+7", "007", "true", "Off", "a", "b", "ab", "abcd"))
         .gen();
     return Gens.of(CHECKS).zip(Gens.booleans(), values, Write::new);
   }

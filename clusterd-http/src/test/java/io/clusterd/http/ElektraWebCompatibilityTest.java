@@ -120,7 +120,7 @@ class ElektraWebCompatibilityTest {
 
     @Test
     void kdbMetaPostAndDelete_success_answer204WithEmptyBody() {
-      api.text("PUT", "/api/instances/b/kdb/user:/k", "v");
+      api.text("PUT", "/api/instances/b/kdb/user:/k", "7");
       assertNoContent(api.json("POST", "/api/instances/b/kdbMeta/user%3A/k", "{\"key\":\"check/type\",\"value\":\"long\"}"));
       assertEquals("long", metaOn("b", "user:/k").get("check/type"));
       assertNoContent(api.json("DELETE", "/api/instances/b/kdbMeta/user%3A/k", "{\"key\":\"check/type\"}"));

@@ -176,6 +176,16 @@ class MutationActorTest {
         ((ObjectNode) doc.path("clusters").get(0)).put("description", "from the state document");
         yield Step.json(path, doc.toString());
       }
+      case "POST /api/clusters/{id}/rollback" -> {
+        // back to right after prod-web was created: its pin goes
+        long created = 0;
+        for (JsonNode e : setup.send("GET", "/api/history?node=prod-web", null, null).json().path("history")) {
+          if (e.path("operation").asText().equals("create-cluster")) {
+            created = e.path("seq").asLong();
+          }
+        }
+        yield Step.json("/api/clusters/prod-web/rollback", "{\"to\":" + created + "}");
+      }
       case "POST /api/session" -> Step.json(path, "{\"token\":\"" + SECRET + "\"}");
       case "DELETE /api/session" -> Step.none(path);
       case "POST /api/demo/instances/{id}/stop" -> Step.none("/api/demo/instances/web-eu-1/stop");
