@@ -264,6 +264,7 @@ public final class OpenApi {
     q.put("cascade", query("cascade", Map.of("type", "string", "enum", List.of("detach", "delete")),
         "what happens to the children of a cluster that has some (C8)"));
     q.put("node", query("node", Map.of("type", "string"), "only the history of this node"));
+    q.put("cluster", query("cluster", Map.of("type", "string"), "only the rollouts of this cluster"));
     q.put("limit", query("limit", Map.of("type", "integer", "minimum", 1, "maximum", 1000, "default", 50),
         "at most this many entries"));
     q.put("before", query("before", Map.of("type", "integer", "minimum", 0), "only entries with a smaller seq"));
