@@ -126,7 +126,7 @@ class RolloutKillIT {
     await(api, r -> r.path("state").asText().equals("paused"));
 
     // wave 2 goes to a host that answers only after the kill
-    servers.get("b").delay(Duration.ofSeconds(30));
+    servers.get("b").delay(Duration.ofSeconds(8));
     assertEquals(200, api.send("POST", "/api/rollouts/r1/resume", null, null).status());
     JsonNode inFlight = api.get("/api/rollouts/r1").json();
     assertEquals("running", inFlight.path("state").asText());
