@@ -153,6 +153,21 @@ class RolloutTest {
   }
 
   @Test
+  void stateDocument_changingTheKeyBeingRolledOut_isRefused() {
+    start(euThenRest(), "8080");
+    await(Rollout.State.PAUSED);
+    DesiredState now = clusterd.exportState();
+    DesiredState.ClusterEntry prod = now.clusters().get(0);
+    DesiredState.ClusterEntry changed = new DesiredState.ClusterEntry(prod.id(), prod.name(), prod.description(),
+        prod.labels(), List.of(new DesiredState.PinEntry(PORT.toString(), "9090", java.util.Map.of())),
+        prod.instances(), prod.clusters());
+    ClusterdException refused = assertThrows(ClusterdException.class, () -> clusterd.apply(new Change.ApplyState(
+        new DesiredState(List.of(changed), now.instances()), false, Optional.empty())));
+    assertEquals(ErrorCode.ROLLOUT_IN_PROGRESS, refused.code());
+    assertEquals("80", clusterd.pins("prod").get(0).value());
+  }
+
+  @Test
   void newKey_lockedWhileRollingOutAndDroppedOnAbort() {
     KeyName fresh = KeyName.parse("user:/app/fresh");
     clusterd.startRollout(new Change.StartRollout(new Change.WriteCluster("prod", KeyOperation.set(fresh, "x"),

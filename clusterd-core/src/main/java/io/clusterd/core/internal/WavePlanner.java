@@ -120,7 +120,7 @@ final class WavePlanner {
     int from = 0;
     for (RolloutPlan.Wave w : steps) {
       int p = ((RolloutPlan.Share) w).percent();
-      int to = (int) Math.ceil(order.size() * (p / 100.0));
+      int to = (order.size() * p + 99) / 100; // rounded up, in integers: 25 * 28 % is 7, not 7.000000000000001
       waves.add(wave(p + "%", order.subList(from, Math.max(from, to))));
       from = Math.max(from, to);
     }
