@@ -1,6 +1,7 @@
 // Cluster writes: every write is first sent as a dry run and its plan shown (conflicts, what each instance
 // would get); once confirmed it is sent for real and the per-instance results of the fan-out are shown.
 import { h, openDialog, table, badge } from './ui.js';
+import { rolloutWrite, startRollout, followRollout } from './rollout.js';
 
 /** Merges the dry-run answers of one or more changes ({dryRun, plans: [...]} or one plan). */
 function mergePlan(p) {
@@ -68,6 +69,7 @@ export function resultsView(r, forest) {
  * "applied to 1 of 2, 1 pending" (pending: kept and delivered when the instance answers again).
  */
 export function outcomeText(answer) {
+  if (answer && answer.rollout) return `rollout ${answer.rollout.id} ${answer.rollout.state}`;
   const fan = answer && (answer.summary ? answer : answer.fanOut);
   if (!fan || !fan.summary || !fan.summary.failed) return 'done';
   const failedResults = (fan.results || []).filter(o => !(o.status >= 200 && o.status < 300));
@@ -88,15 +90,22 @@ export function showResults(title, r, forest) {
  * send({}) (or send({force: 'true'}) when the user takes ownership of lower pins) applies it.
  * Resolves with the final answer, or null when cancelled. The fan-out results are shown when there are any.
  */
-export async function previewAndApply({ title, forest, send, plan: asked = null }) {
+export async function previewAndApply({ title, forest, send, plan: asked = null, cluster = null }) {
   const plan = mergePlan(asked || await send({ dryRun: 'true' }));
   const forceable = !plan.accepted && plan.conflicts.length > 0 && plan.conflicts.every(c => c.i18n === 'KEY_PINNED_BELOW');
   let answer = null;
   const apply = query => async () => { answer = await send(query); return 'applied'; };
-  const actions = [{ label: 'Apply', value: 'apply', primary: true, disabled: !plan.accepted, run: apply({}) }];
+  const actions = [{ label: 'Apply now', value: 'apply', primary: true, disabled: !plan.accepted, run: apply({}) }];
+  // a write of one cluster's keys may go out in waves instead (docs/rollouts.md)
+  const write = cluster && plan.accepted && plan.changes.length > 1 ? rolloutWrite(plan.changes[0].operations) : null;
+  if (write) actions.push({ label: 'Roll out in waves\u2026', value: 'rollout' });
   if (forceable) actions.push({ label: 'Apply and remove the lower pins', value: 'force', danger: true, run: apply({ force: 'true' }) });
   const chosen = await openDialog({ title: 'Preview: ' + title, content: planView(plan, forest), actions, wide: true, id: 'preview-dialog' });
   if (!chosen) return null;
+  if (chosen === 'rollout') {
+    const started = await startRollout({ title, cluster, write, forest });
+    return started ? { rollout: await followRollout(started, forest) } : null;
+  }
   const fan = answer && (answer.summary ? answer : answer.fanOut);
   if (fan && fan.summary && fan.summary.total > 0) await showResults('Result: ' + title, fan, forest);
   return answer;

@@ -207,7 +207,8 @@ class KeyBrowser {
     try {
       let answer = null;
       if (this.cluster) {
-        answer = await previewAndApply({ title, forest: this.forest, plan, send: query => request(method, url, { ...opts, query }) });
+        answer = await previewAndApply({ title, forest: this.forest, plan, cluster: this.node.id,
+          send: query => request(method, url, { ...opts, query }) });
         if (!answer) return false;
       } else {
         await request(method, url, opts);

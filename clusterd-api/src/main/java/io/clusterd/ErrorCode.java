@@ -51,6 +51,12 @@ public enum ErrorCode {
   HISTORY_INCOMPLETE(422),
   /** Too many failed sign-ins or bearer tokens from one client address; the answer has {@code Retry-After}. */
   TOO_MANY_REQUESTS(429),
+  /** A write to a key of a cluster that has a rollout of it running, paused or halted. */
+  ROLLOUT_IN_PROGRESS(409),
+  /** No rollout with the given id. */
+  ROLLOUT_NOT_FOUND(404),
+  /** A control of a rollout that is completed or aborted. */
+  ROLLOUT_FINISHED(409),
   // requests the HTTP server refuses before any route runs
   INVALID_REQUEST(400),
   URI_TOO_LONG(414),

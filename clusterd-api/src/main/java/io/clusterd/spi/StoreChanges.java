@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * One atomic batch of changes to the registry store: nodes written or removed, pins written or removed, history
- * appended, pending deliveries added or removed. A store applies a batch entirely or not at all, in the order
+ * appended, pending deliveries added or removed, rollouts written (replaced by id). A store applies a batch entirely or not at all, in the order
  * deletions first then writes, and makes it durable before {@link RegistryStore#apply} returns.
  *
  * <p>Build with {@link #builder()}; the built value is immutable and thread-safe.
@@ -20,7 +20,8 @@ public record StoreChanges(
     List<PinRef> deletePins,
     List<HistoryEntry> history,
     List<PendingDelivery> putPending,
-    List<PendingRef> deletePending) {
+    List<PendingRef> deletePending,
+    List<RolloutRecord> putRollouts) {
 
   /** A pin of one cluster. */
   public record PinRecord(String cluster, Pin pin) { }
@@ -39,6 +40,14 @@ public record StoreChanges(
     history = List.copyOf(history);
     putPending = List.copyOf(putPending);
     deletePending = List.copyOf(deletePending);
+    putRollouts = List.copyOf(putRollouts);
+  }
+
+  /** A batch without rollouts (the shape of the SPI before rollouts). */
+  public StoreChanges(List<NodeRecord> putNodes, List<String> deleteNodes, List<PinRecord> putPins,
+      List<PinRef> deletePins, List<HistoryEntry> history, List<PendingDelivery> putPending,
+      List<PendingRef> deletePending) {
+    this(putNodes, deleteNodes, putPins, deletePins, history, putPending, deletePending, List.of());
   }
 
   public static Builder builder() {
@@ -47,7 +56,7 @@ public record StoreChanges(
 
   public boolean isEmpty() {
     return putNodes.isEmpty() && deleteNodes.isEmpty() && putPins.isEmpty() && deletePins.isEmpty()
-        && history.isEmpty() && putPending.isEmpty() && deletePending.isEmpty();
+        && history.isEmpty() && putPending.isEmpty() && deletePending.isEmpty() && putRollouts.isEmpty();
   }
 
   /** This batch with more pending deliveries added, for one transaction. */
@@ -57,7 +66,7 @@ public record StoreChanges(
     }
     List<PendingDelivery> all = new ArrayList<>(putPending);
     all.addAll(more);
-    return new StoreChanges(putNodes, deleteNodes, putPins, deletePins, history, all, deletePending);
+    return new StoreChanges(putNodes, deleteNodes, putPins, deletePins, history, all, deletePending, putRollouts);
   }
 
   /** Collects changes; not thread-safe. */
@@ -69,6 +78,7 @@ public record StoreChanges(
     private final List<HistoryEntry> history = new ArrayList<>();
     private final List<PendingDelivery> putPending = new ArrayList<>();
     private final List<PendingRef> deletePending = new ArrayList<>();
+    private final List<RolloutRecord> putRollouts = new ArrayList<>();
 
     private Builder() { }
 
@@ -107,8 +117,15 @@ public record StoreChanges(
       return this;
     }
 
+    /** Writes a rollout; one with the same id is replaced. */
+    public Builder putRollout(RolloutRecord rollout) {
+      putRollouts.add(rollout);
+      return this;
+    }
+
     public StoreChanges build() {
-      return new StoreChanges(putNodes, deleteNodes, putPins, deletePins, history, putPending, deletePending);
+      return new StoreChanges(putNodes, deleteNodes, putPins, deletePins, history, putPending, deletePending,
+          putRollouts);
     }
   }
 }

@@ -228,4 +228,55 @@ public sealed interface Change {
       Objects.requireNonNull(ifMatch, "ifMatch");
     }
   }
+
+  /**
+   * Starts a cluster write as a staged rollout instead of an immediate fan-out: {@code write} (a
+   * {@link WriteCluster} or {@link WriteClusterMeta} without force) is checked as it would be applied, then delivered
+   * wave by wave as {@code plan} says. The key stays locked by the cluster and a second write to it is refused with
+   * {@code ROLLOUT_IN_PROGRESS} until the rollout is finished. {@code id} names the rollout; empty for a generated
+   * one.
+   *
+   * <pre>{@code
+   * clusterd.apply(new Change.StartRollout(new Change.WriteCluster("prod", KeyOperation.set(key, "8080"), false),
+   *     RolloutPlan.perChild(), Optional.of("port-8080")));
+   * }</pre>
+   */
+  record StartRollout(Change write, RolloutPlan plan, Optional<String> id) implements Change {
+    public StartRollout {
+      Objects.requireNonNull(write, "write");
+      Objects.requireNonNull(plan, "plan");
+      Objects.requireNonNull(id, "id");
+      if (!(write instanceof WriteCluster) && !(write instanceof WriteClusterMeta)) {
+        throw new IllegalArgumentException("a rollout rolls out a cluster write, not " + write.getClass().getSimpleName());
+      }
+    }
+
+    /** The cluster the write goes to. */
+    public String cluster() {
+      return write instanceof WriteCluster w ? w.cluster() : ((WriteClusterMeta) write).cluster();
+    }
+
+    /** The same start with the given id. */
+    public StartRollout withId(String rolloutId) {
+      return new StartRollout(write, plan, Optional.of(rolloutId));
+    }
+  }
+
+  /** The controls of a running rollout. */
+  enum RolloutControl {
+    /** Starts the next wave (or sends the wave in flight again to the instances that did not answer). */
+    RESUME,
+    /** Starts no further wave; the wave in flight is finished. */
+    PAUSE,
+    /** Sets every instance that received the write back to the previous state and ends the rollout. */
+    ABORT
+  }
+
+  /** Resumes, pauses or aborts a rollout; a finished rollout refuses every control. */
+  record ControlRollout(String rollout, RolloutControl control) implements Change {
+    public ControlRollout {
+      Objects.requireNonNull(rollout, "rollout");
+      Objects.requireNonNull(control, "control");
+    }
+  }
 }

@@ -22,6 +22,7 @@ import io.clusterd.core.internal.HistoryLog;
 import io.clusterd.core.internal.InstanceChecks;
 import io.clusterd.core.internal.Planner;
 import io.clusterd.core.internal.Reconciler;
+import io.clusterd.core.internal.Rollouts;
 import io.clusterd.core.internal.StateModel;
 import io.clusterd.core.internal.StatusBoard;
 import io.clusterd.core.internal.StoreWriter;
@@ -83,6 +84,8 @@ public final class Clusterd implements AutoCloseable {
   private final Forwarder forwarder;
   private final InstanceChecks checks;
   private final Reconciler reconciler;
+  private final Rollouts rollouts;
+  private final Supplier<String> ids;
   private final Scheduler scheduler;
   private final Clock clock;
   private volatile boolean closed;
@@ -102,6 +105,8 @@ public final class Clusterd implements AutoCloseable {
     this.checks = new InstanceChecks(forwarder);
     this.reconciler = new Reconciler(tree, forwarder, deliveries, board,
         id -> apply(new Change.Sync(id), Optional.of("reconciler")), clock, b.reconcileEvery);
+    this.rollouts = new Rollouts(tree, planner, forwarder, clock, b.rolloutTick);
+    this.ids = b.ids;
     this.scheduler = b.scheduler;
   }
 
@@ -109,6 +114,7 @@ public final class Clusterd implements AutoCloseable {
   private Clusterd start(StoreSnapshot snapshot) {
     deliveries.start(snapshot.pending(), id -> tree.read(t -> t.instance(id)));
     reconciler.start(scheduler);
+    rollouts.start(this::commit, scheduler);
     return this;
   }
 
@@ -167,6 +173,11 @@ public final class Clusterd implements AutoCloseable {
    * @throws ClusterdException when the change is refused or cannot be stored; nothing is changed then
    */
   public CompletableFuture<ChangeResult> apply(Change change, Optional<String> actor) {
+    return commit(t -> planner.plan(change, clock.instant(), actor));
+  }
+
+  /** Plans under the write lock, refuses, commits, edits the tree, delivers: every change and every rollout step. */
+  private CompletableFuture<ChangeResult> commit(Function<Tree, WritePlan> planning) {
     if (closed) {
       throw ClusterdException.of(ErrorCode.UNAVAILABLE, "clusterd is shutting down");
     }
@@ -208,7 +219,7 @@ public final class Clusterd implements AutoCloseable {
       throw ClusterdException.of(ErrorCode.UNAVAILABLE, "clusterd is shutting down");
     }
     return tree.write(t -> {
-      WritePlan plan = planner.plan(change, clock.instant(), actor).refuseIfConflicting();
+      WritePlan plan = planning.apply(t).refuseIfConflicting();
       Plan described = plan.describe(t);
       Deliveries.Batch batch = deliveries.number(plan, t);
       commits.apply(batch.withRows(plan.store()));
@@ -218,6 +229,7 @@ public final class Clusterd implements AutoCloseable {
       return deliveries.deliver(batch).thenApply(outcomes -> {
         FanOutResult fanOut = FanOutResult.perInstance(outcomes);
         board.resynced(plan.effects(), fanOut);
+        rollouts.delivered(plan.effects(), fanOut);
         return new ChangeResult(node, described, fanOut);
       });
     });
@@ -267,6 +279,55 @@ public final class Clusterd implements AutoCloseable {
   /** Sets a key on one instance (C1). */
   public InstanceOutcome setInstanceKey(String instance, KeyName key, String value) {
     return apply(new Change.WriteInstance(instance, KeyOperation.set(key, value))).join().fanOut().results().get(0);
+  }
+
+  // ------------------------------------------------------------------------------------------- rollouts
+
+  /**
+   * Starts a staged rollout: the write is checked as if applied now, the rollout is stored with its first wave's
+   * sends, and the first wave goes out; returns the rollout as committed (the waves go on in the background).
+   *
+   * @throws ClusterdException when the write or the plan is refused; nothing is changed then
+   */
+  public Rollout startRollout(Change.StartRollout start, Optional<String> actor) {
+    Change.StartRollout named = start.id().isPresent() ? start : start.withId(ids.get());
+    apply(named, actor);
+    return rollout(named.id().orElseThrow());
+  }
+
+  /**
+   * The waves a rollout would have, with their instances, without starting it (state {@code PLANNED}).
+   *
+   * @throws ClusterdException when the write or the plan is refused
+   */
+  public Rollout previewRollout(Change.StartRollout start) {
+    Change.StartRollout named = start.id().isPresent() ? start : start.withId(ids.get());
+    return tree.read(t -> {
+      Rollout r = planner.plan(named, clock.instant(), Optional.empty()).refuseIfConflicting().rollout().orElseThrow();
+      List<Rollout.Wave> waves = r.waves().stream().map(w -> new Rollout.Wave(w.label(),
+          w.instances().stream().map(i -> Rollout.Target.waiting(i.instance())).toList())).toList();
+      return new Rollout(r.id(), r.cluster(), r.operations(), r.plan(), Rollout.State.PLANNED, -1, waves, r.keys(),
+          r.target(), r.started(), Optional.empty());
+    });
+  }
+
+  /** Every rollout, the finished ones too, in start order. */
+  public List<Rollout> rollouts() {
+    return tree.read(Tree::rollouts);
+  }
+
+  /** @throws ClusterdException {@code ROLLOUT_NOT_FOUND} */
+  public Rollout rollout(String id) {
+    return tree.read(t -> t.rollout(id)).orElseThrow(() -> ClusterdException.of(ErrorCode.ROLLOUT_NOT_FOUND,
+        "no rollout with id '" + id + "'", Map.of("id", id)));
+  }
+
+  /**
+   * Runs the background rollout step now: resumes every rollout paused between waves whose pause is over (the
+   * scheduler does so every tick).
+   */
+  public void resumeDueRollouts() {
+    rollouts.resumeDue();
   }
 
   // ------------------------------------------------------------------------------------------- reads
@@ -463,6 +524,7 @@ public final class Clusterd implements AutoCloseable {
     private Duration connectTimeout = TransportConfig.DEFAULT_CONNECT_TIMEOUT;
     private Duration responseTimeout = TransportConfig.DEFAULT_RESPONSE_TIMEOUT;
     private Duration reconcileEvery = Duration.ofSeconds(30);
+    private Duration rolloutTick = Duration.ofSeconds(1);
     private Scheduler scheduler;
 
     private Builder() { }
@@ -554,6 +616,19 @@ public final class Clusterd implements AutoCloseable {
         throw new IllegalArgumentException("reconcileEvery must not be negative: " + d);
       }
       this.reconcileEvery = d;
+      return this;
+    }
+
+    /**
+     * How often paused rollouts are checked for a pause that is over (default 1 s); {@link Duration#ZERO} leaves
+     * it to {@link Clusterd#resumeDueRollouts()}.
+     */
+    public Builder rolloutTick(Duration d) {
+      Objects.requireNonNull(d, "rolloutTick");
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("rolloutTick must not be negative: " + d);
+      }
+      this.rolloutTick = d;
       return this;
     }
 

@@ -65,7 +65,8 @@ class OpenApiDocumentTest {
     assertEquals(server.url(), doc.at("/servers/0/url").asText().replace("localhost", "127.0.0.1"));
     Set<String> declared = new TreeSet<>();
     doc.get("tags").forEach(t -> declared.add(t.get("name").asText()));
-    assertEquals(Set.of("daemon", "session", "history", "instances", "instance keys", "clusters", "cluster keys", "state"),
+    assertEquals(Set.of("daemon", "session", "history", "instances", "instance keys", "clusters", "cluster keys", "state",
+        "rollouts"),
         declared);
     operations().forEach(op -> assertTrue(declared.contains(op.get("tags").get(0).asText()), op.toString()));
   }

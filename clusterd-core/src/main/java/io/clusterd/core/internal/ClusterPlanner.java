@@ -152,6 +152,14 @@ final class ClusterPlanner {
     if (cascade == Cascade.NONE && d.refuse(rules.c8NotEmpty(id))) {
       return;
     }
+    for (String gone : cascade == Cascade.DELETE ? tree.subtreeIds(id) : List.of(id)) {
+      tree.activeRollouts(gone).forEach(r -> d.refuse(Conflict.of(ErrorCode.ROLLOUT_IN_PROGRESS, "cluster '" + gone
+          + "' has the unfinished rollout '" + r.id() + "' (" + r.state().label() + "): finish or abort it first",
+          Map.of("cluster", gone, "rollout", r.id()))));
+    }
+    if (d.refused()) {
+      return;
+    }
     Optional<String> parent = tree.parentOf(id);
     List<String> children = tree.childrenOf(id);
     List<String> removed = cascade == Cascade.DELETE ? tree.subtreeIds(id) : List.of(id);

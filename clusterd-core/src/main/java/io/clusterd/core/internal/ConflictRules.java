@@ -5,6 +5,7 @@ import io.clusterd.Endpoint;
 import io.clusterd.ErrorCode;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
+import io.clusterd.core.Rollout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,31 @@ final class ConflictRules {
     return lockedAbove(instance, key, recursive, "instance '" + instance + "'");
   }
 
+  /**
+   * A write of {@code keys} on {@code cluster} while an unfinished rollout of the same cluster, an ancestor or a
+   * descendant writes one of them, a key above or a key below: refused until that rollout is finished.
+   */
+  List<Conflict> rolloutInProgress(String cluster, List<KeyName> keys, Optional<String> own) {
+    List<Conflict> out = new ArrayList<>();
+    for (Rollout r : tree.activeRollouts()) {
+      if (own.isPresent() && own.get().equals(r.id())) {
+        continue;
+      }
+      String c = r.cluster();
+      if (!tree.contains(c) || !(c.equals(cluster) || tree.isStrictlyBelow(c, cluster)
+          || tree.isStrictlyBelow(cluster, c))) {
+        continue;
+      }
+      for (KeyName key : keys) {
+        if (r.keys().stream().anyMatch(k -> k.isBelowOrSame(key) || key.isBelowOrSame(k))) {
+          out.add(Refusals.rolloutInProgress(r, key));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   /** C2: an ancestor of the cluster locks the key it would pin (recursive: any key at or below it). */
   List<Conflict> c2LockedAbove(String cluster, KeyName key, boolean recursive) {
     return lockedAbove(cluster, key, recursive, "cluster '" + cluster + "'");
@@ -77,7 +103,7 @@ final class ConflictRules {
     List<Conflict> out = List.of();
     // the hot path of every instance write: walk up without allocating until something is locked
     for (String c = tree.parentOrNull(node); c != null; c = tree.parentOrNull(c)) {
-      List<KeyName> locked = recursive ? tree.pinnedAtOrBelow(c, key)
+      List<KeyName> locked = recursive ? tree.lockedAtOrBelow(c, key)
           : tree.pins(c, key) ? List.of(key) : List.of();
       for (KeyName k : locked) {
         if (out.isEmpty()) {

@@ -32,6 +32,9 @@ final class Draft {
   private Optional<String> resultNode = Optional.empty();
   private final Map<String, io.clusterd.Instance> instancesAfter = new LinkedHashMap<>();
   private Optional<io.clusterd.core.StateDiff> state = Optional.empty();
+  private Optional<io.clusterd.core.Rollout> rollout = Optional.empty();
+  private Optional<WritePlan.WaveSent> wave = Optional.empty();
+  private Optional<String> exempted = Optional.empty();
 
   Draft(Instant now, Optional<String> actor) {
     this.now = now;
@@ -130,8 +133,61 @@ final class Draft {
     resultNode = Optional.of(node);
   }
 
+  /** A draft of a part of this change, planned on its own (same time and actor) and then absorbed or dropped. */
+  Draft part() {
+    return new Draft(now, actor);
+  }
+
+  /** This draft, planning a write that the rollout {@code id} itself makes (its keys do not refuse it). */
+  Draft exempt(String id) {
+    exempted = Optional.of(id);
+    return this;
+  }
+
+  Draft exempt(Optional<String> id) {
+    exempted = id;
+    return this;
+  }
+
+  /** The rollout whose own write this draft plans, if any. */
+  Optional<String> exempted() {
+    return exempted;
+  }
+
+  Instant now() {
+    return now;
+  }
+
+  List<Conflict> conflicts() {
+    return List.copyOf(conflicts);
+  }
+
+  /** The key operations a part would send one instance. */
+  List<KeyOperation> sendsOf(String instance) {
+    return sends.getOrDefault(instance, List.of());
+  }
+
+  /** Takes a part's store operations, history and tree edits (not its sends). */
+  void absorb(Draft part) {
+    StoreChanges s = part.store.build();
+    s.deletePins().forEach(r -> store.deletePin(r.cluster(), r.key()));
+    s.putPins().forEach(p -> store.putPin(p.cluster(), p.pin()));
+    s.history().forEach(store::history);
+    edits.addAll(part.edits);
+  }
+
+  /** The rollout the change starts or controls, for its result. */
+  void rollout(io.clusterd.core.Rollout r) {
+    rollout = Optional.of(r);
+  }
+
+  /** The sends are a wave of a rollout. */
+  void wave(String rolloutId, int index) {
+    wave = Optional.of(new WritePlan.WaveSent(rolloutId, index));
+  }
+
   WritePlan build() {
     return new WritePlan(conflicts, store, edits, sends, !direct,
-        new WritePlan.Effects(removed, rebound, resync), resultNode, instancesAfter, state);
+        new WritePlan.Effects(removed, rebound, resync, wave), resultNode, instancesAfter, state, rollout);
   }
 }

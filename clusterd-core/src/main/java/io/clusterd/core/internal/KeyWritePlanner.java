@@ -40,6 +40,8 @@ final class KeyWritePlanner {
     d.refuse(ConflictRules.c0Writable(op));
     d.refuse(ConflictRules.pinnable(op.key()));
     op.target().ifPresent(t -> d.refuse(ConflictRules.pinnable(t)));
+    d.refuse(rules.rolloutInProgress(cluster, op.target().map(t -> List.of(op.key(), t)).orElse(List.of(op.key())),
+        d.exempted()));
     if (d.refused()) {
       return;
     }
@@ -135,6 +137,7 @@ final class KeyWritePlanner {
     ops.forEach(op -> writable.addAll(ConflictRules.c0Writable(op)));
     d.refuse(List.copyOf(writable));
     d.refuse(ConflictRules.pinnable(ops.get(0).key()));
+    d.refuse(rules.rolloutInProgress(cluster, List.of(ops.get(0).key()), d.exempted()));
     if (d.refused()) {
       return;
     }

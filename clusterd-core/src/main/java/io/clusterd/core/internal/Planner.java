@@ -3,6 +3,7 @@ package io.clusterd.core.internal;
 import io.clusterd.core.Change;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
 public final class Planner {
   private final Tree tree;
   private final Map<Class<? extends Change>, BiConsumer<Draft, Change>> families = new HashMap<>();
+  private final RolloutPlanner rollouts;
 
   public Planner(Tree tree, Supplier<String> ids, HistoryLog history) {
     this.tree = tree;
@@ -26,6 +28,7 @@ public final class Planner {
     KeyWritePlanner keys = new KeyWritePlanner(tree, rules, steps);
     StatePlanner state = new StatePlanner(tree);
     RollbackPlanner rollbacks = new RollbackPlanner(tree, history);
+    this.rollouts = new RolloutPlanner(tree, keys, ids);
     on(Change.RegisterInstance.class, (d, c) -> instances.register(d, c.spec()));
     on(Change.UpdateInstance.class, (d, c) -> instances.update(d, c.instance(), c.update(),
         tree.parentOf(c.instance())));
@@ -43,6 +46,8 @@ public final class Planner {
     on(Change.Sync.class, (d, c) -> keys.sync(d, c.node()));
     on(Change.ApplyState.class, (d, c) -> state.apply(d, c.document(), c.prune(), c.ifMatch()));
     on(Change.Rollback.class, rollbacks::rollback);
+    on(Change.StartRollout.class, rollouts::start);
+    on(Change.ControlRollout.class, rollouts::control);
   }
 
   /** A node edit: the move first, then the fields, stored with the parent the node has afterwards. */
@@ -74,6 +79,14 @@ public final class Planner {
   public WritePlan plan(Change change, Instant now, Optional<String> actor) {
     Draft draft = new Draft(now, actor);
     families.get(change.getClass()).accept(draft, change);
+    return draft.build();
+  }
+
+  /** The plan of what the outcomes of (part of) a wave of a rollout decide, by the rollouts' background work. */
+  public WritePlan planWaveOutcomes(String rollout, int wave, List<io.clusterd.core.Rollout.Target> outcomes,
+      Instant now) {
+    Draft draft = new Draft(now, Optional.of("rollout"));
+    rollouts.record(draft, rollout, wave, outcomes);
     return draft.build();
   }
 

@@ -28,6 +28,16 @@ final class Refusals {
         Map.of("id", id));
   }
 
+  static Conflict rolloutInProgress(io.clusterd.core.Rollout r, KeyName key) {
+    return Conflict.of(ErrorCode.ROLLOUT_IN_PROGRESS, key + " is being rolled out by rollout '" + r.id()
+        + "' of cluster '" + r.cluster() + "' (" + r.state().label() + "): resume it to the end or abort it first",
+        Map.of("key", key.toString(), "rollout", r.id(), "cluster", r.cluster()));
+  }
+
+  static Conflict rolloutMissing(String id) {
+    return Conflict.of(ErrorCode.ROLLOUT_NOT_FOUND, "no rollout with id '" + id + "'", Map.of("id", id));
+  }
+
   static Conflict locked(KeyName key, String lockedBy, String what) {
     return Conflict.of(ErrorCode.KEY_LOCKED,
         key + " is locked by cluster '" + lockedBy + "' and cannot be changed on " + what

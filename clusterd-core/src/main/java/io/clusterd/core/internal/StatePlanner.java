@@ -65,6 +65,14 @@ final class StatePlanner {
     List<StateDiff.PinChange> pinChanges = t.pinChanges();
     StateDiff diff = new StateDiff(before, after, prune, nodeChanges, pinChanges);
     d.state(diff);
+    // a pin that a rollout is rolling out changes only through that rollout
+    ConflictRules rules = new ConflictRules(tree);
+    for (StateDiff.PinChange p : pinChanges) {
+      if (tree.isCluster(p.cluster())) {
+        conflicts.addAll(rules.rolloutInProgress(p.cluster(), List.of(io.clusterd.KeyName.parse(p.key())),
+            Optional.empty()));
+      }
+    }
     if (d.refuse(conflicts) || diff.isEmpty()) {
       return;
     }

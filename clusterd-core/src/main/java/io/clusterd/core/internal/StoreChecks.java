@@ -62,6 +62,11 @@ public final class StoreChecks {
       text(where, "pending operation value", op.value().orElse(""));
       text(where, "pending operation metadata name", op.metaName().orElse(""));
     }
+    for (io.clusterd.spi.RolloutRecord rollout : changes.putRollouts()) {
+      text(where, "rollout id", rollout.id());
+      text(where, "rollout cluster id", rollout.cluster());
+      text(where, "rollout document", rollout.document());
+    }
   }
 
   private static void map(String where, String what, Map<String, String> map) {

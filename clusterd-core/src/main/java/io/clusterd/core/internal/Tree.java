@@ -7,7 +7,9 @@ import io.clusterd.Instance;
 import io.clusterd.KeyName;
 import io.clusterd.Node;
 import io.clusterd.Pin;
+import io.clusterd.core.Rollout;
 import io.clusterd.spi.NodeRecord;
+import io.clusterd.spi.RolloutRecord;
 import io.clusterd.spi.StoreChanges;
 import io.clusterd.spi.StoreSnapshot;
 import java.util.ArrayDeque;
@@ -27,7 +29,8 @@ import java.util.TreeSet;
 
 /**
  * The tree of instances and clusters as the daemon holds it in memory: nodes, parent and child edges, the pins of
- * every cluster and an index of who pins which key. Reads resolve (targets of a node, effective pins, locks);
+ * every cluster, an index of who pins which key, and the rollouts. Reads resolve (targets of a node, effective pins
+ * per instance, which follow the waves of unfinished rollouts, locks);
  * edits are applied only after their store batch was committed. Not thread-safe: the facade serializes writers
  * and guards readers with a read-write lock.
  */
@@ -64,6 +67,33 @@ public final class Tree {
   private final Map<Endpoint, String> byEndpoint = new HashMap<>();
   /** Key name to the clusters pinning it, for conflict checks that would otherwise walk whole subtrees. */
   private final Map<KeyName, Set<String>> pinners = new HashMap<>();
+  /** Every rollout by id, in start order. */
+  private final Map<String, Rollout> rollouts = new LinkedHashMap<>();
+  /** The unfinished rollouts of each cluster, with what resolution needs of them. */
+  private final Map<String, List<ActiveRollout>> active = new HashMap<>();
+
+  /**
+   * An unfinished rollout as resolution uses it: the wave of each listed instance and the target pins. An instance
+   * has the target as desired state once its wave started; one in no wave (it joined later) once any wave started.
+   */
+  private record ActiveRollout(Rollout rollout, Map<String, Integer> waveOf, TreeMap<KeyName, Pin> target) {
+    static ActiveRollout of(Rollout r) {
+      Map<String, Integer> waves = new HashMap<>();
+      for (int w = 0; w < r.waves().size(); w++) {
+        for (Rollout.Target t : r.waves().get(w).instances()) {
+          waves.put(t.instance(), w);
+        }
+      }
+      TreeMap<KeyName, Pin> target = new TreeMap<>();
+      r.target().forEach(p -> target.put(p.key(), p));
+      return new ActiveRollout(r, waves, target);
+    }
+
+    boolean startedFor(String instance) {
+      int wave = rollout.wave();
+      return wave >= 0 && (instance == null || waveOf.getOrDefault(instance, -1) <= wave);
+    }
+  }
 
   /** Rebuilds the tree from what a store holds; parents that are missing make their children top-level. */
   public static Tree of(StoreSnapshot snapshot) {
@@ -88,6 +118,9 @@ public final class Tree {
       if (c != null && c.isCluster()) {
         t.putPin(p.cluster(), p.pin());
       }
+    }
+    for (RolloutRecord r : snapshot.rollouts()) {
+      t.putRollout(RolloutCodec.rollout(r));
     }
     return t;
   }
@@ -227,9 +260,22 @@ public final class Tree {
     return nodes.get(id).parent;
   }
 
-  /** Whether the cluster pins exactly {@code key}. */
+  /** Whether the cluster locks exactly {@code key}: it pins it, or an unfinished rollout of it writes it. */
   boolean pins(String clusterId, KeyName key) {
-    return nodes.get(clusterId).pins.containsKey(key);
+    return nodes.get(clusterId).pins.containsKey(key) || rolloutWrites(clusterId, key);
+  }
+
+  private boolean rolloutWrites(String clusterId, KeyName key) {
+    List<ActiveRollout> rs = active.get(clusterId);
+    if (rs == null) {
+      return false;
+    }
+    for (ActiveRollout r : rs) {
+      if (r.target.containsKey(key)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The strict ancestors of a node, nearest first. */
@@ -263,6 +309,18 @@ public final class Tree {
     return subtreeKeys(nodes.get(clusterId).pins, key);
   }
 
+  /** The keys a cluster locks at or below {@code key}: its pins and what its unfinished rollouts write. */
+  List<KeyName> lockedAtOrBelow(String clusterId, KeyName key) {
+    List<KeyName> own = subtreeKeys(nodes.get(clusterId).pins, key);
+    List<ActiveRollout> rs = active.get(clusterId);
+    if (rs == null) {
+      return own;
+    }
+    TreeSet<KeyName> all = new TreeSet<>(own);
+    rs.forEach(r -> all.addAll(subtreeKeys(r.target, key)));
+    return List.copyOf(all);
+  }
+
   /** The clusters pinning exactly {@code key}. */
   public Set<String> pinnersOf(KeyName key) {
     Set<String> p = pinners.get(key);
@@ -284,19 +342,46 @@ public final class Tree {
   public List<EffectivePin> effectivePins(String nodeId) {
     Entry e = nodes.get(nodeId);
     TreeMap<KeyName, EffectivePin> out = new TreeMap<>();
+    String instance = e.isCluster() ? null : nodeId;
     for (String c = e.isCluster() ? nodeId : e.parent; c != null; c = nodes.get(c).parent) {
-      for (Pin p : nodes.get(c).pins.values()) {
+      for (Pin p : instance == null ? nodes.get(c).pins.values() : pinsSeenBy(c, instance)) {
         out.putIfAbsent(p.key(), new EffectivePin(p, c));
       }
     }
     return List.copyOf(out.values());
   }
 
-  /** The pins the given chain of clusters (nearest first) puts in force, each key once, in key order. */
+  /**
+   * The pins of a cluster as desired state of one instance below it ({@code null}: an instance joining now): with
+   * the target pins of each unfinished rollout whose wave for the instance started.
+   */
+  private Collection<Pin> pinsSeenBy(String clusterId, String instance) {
+    TreeMap<KeyName, Pin> own = nodes.get(clusterId).pins;
+    List<ActiveRollout> rs = active.get(clusterId);
+    if (rs == null) {
+      return own.values();
+    }
+    TreeMap<KeyName, Pin> seen = null;
+    for (ActiveRollout r : rs) {
+      if (r.startedFor(instance)) {
+        if (seen == null) {
+          seen = new TreeMap<>(own);
+        }
+        r.rollout.keys().forEach(seen::remove);
+        seen.putAll(r.target);
+      }
+    }
+    return seen == null ? own.values() : seen.values();
+  }
+
+  /**
+   * The pins the given chain of clusters (nearest first) puts in force on an instance joining it now, each key once,
+   * in key order: the target of unfinished rollouts once their first wave started.
+   */
   public List<Pin> pinsInForce(List<String> chain) {
     TreeMap<KeyName, Pin> out = new TreeMap<>();
     for (String c : chain) {
-      for (Pin p : nodes.get(c).pins.values()) {
+      for (Pin p : pinsSeenBy(c, null)) {
         out.putIfAbsent(p.key(), p);
       }
     }
@@ -306,7 +391,7 @@ public final class Tree {
   /** The cluster locking {@code key} for a node (an ancestor pinning exactly that key), if any. */
   public Optional<String> lockOf(String nodeId, KeyName key) {
     for (String c = nodes.get(nodeId).parent; c != null; c = nodes.get(c).parent) {
-      if (nodes.get(c).pins.containsKey(key)) {
+      if (pins(c, key)) {
         return Optional.of(c);
       }
     }
@@ -351,7 +436,62 @@ public final class Tree {
     return e.node;
   }
 
+  // ---------------------------------------------------------------- rollouts
+
+  /** Every rollout, unfinished and finished, in start order. */
+  public List<Rollout> rollouts() {
+    return List.copyOf(rollouts.values());
+  }
+
+  public Optional<Rollout> rollout(String id) {
+    return Optional.ofNullable(rollouts.get(id));
+  }
+
+  /** The unfinished rollouts of a cluster. */
+  public List<Rollout> activeRollouts(String clusterId) {
+    List<ActiveRollout> rs = active.get(clusterId);
+    return rs == null ? List.of() : rs.stream().map(ActiveRollout::rollout).toList();
+  }
+
+  /** Whether the target of the unfinished rollout {@code id} is desired state of an instance now. */
+  public boolean rolloutStartedFor(String id, String instance) {
+    Rollout r = rollouts.get(id);
+    if (r == null || r.state().finished()) {
+      return false;
+    }
+    for (ActiveRollout a : active.getOrDefault(r.cluster(), List.of())) {
+      if (a.rollout.id().equals(id)) {
+        return a.startedFor(instance);
+      }
+    }
+    return false;
+  }
+
+  /** Every unfinished rollout. */
+  public List<Rollout> activeRollouts() {
+    List<Rollout> out = new ArrayList<>();
+    active.values().forEach(rs -> rs.forEach(r -> out.add(r.rollout)));
+    return out;
+  }
+
   // ---------------------------------------------------------------- edits (after the store committed them)
+
+  /** Adds a rollout or replaces the one with its id; a finished one no longer changes any instance's pins. */
+  void putRollout(Rollout r) {
+    Rollout old = rollouts.put(r.id(), r);
+    if (old != null) {
+      List<ActiveRollout> rs = active.get(old.cluster());
+      if (rs != null) {
+        rs.removeIf(a -> a.rollout.id().equals(old.id()));
+        if (rs.isEmpty()) {
+          active.remove(old.cluster());
+        }
+      }
+    }
+    if (!r.state().finished()) {
+      active.computeIfAbsent(r.cluster(), c -> new ArrayList<>(1)).add(ActiveRollout.of(r));
+    }
+  }
 
   /** Adds a new node under a parent cluster (or at the top level). */
   void add(Node node, Optional<String> parent) {

@@ -5,6 +5,7 @@ import io.clusterd.Conflict;
 import io.clusterd.Instance;
 import io.clusterd.KeyOperation;
 import io.clusterd.core.Plan;
+import io.clusterd.core.Rollout;
 import io.clusterd.core.StateDiff;
 import io.clusterd.spi.StoreChanges;
 import java.util.ArrayList;
@@ -26,12 +27,21 @@ public final class WritePlan {
    * What else an accepted change does: instances it removes from the registry (their waiting deliveries end),
    * instances whose endpoint it changes, and whether its sends re-apply every effective pin (sync).
    */
-  public record Effects(List<String> removedInstances, List<String> reboundInstances, boolean resync) {
+  public record Effects(List<String> removedInstances, List<String> reboundInstances, boolean resync,
+      Optional<WaveSent> wave) {
     public Effects {
       removedInstances = List.copyOf(removedInstances);
       reboundInstances = List.copyOf(reboundInstances);
+      java.util.Objects.requireNonNull(wave, "wave");
+    }
+
+    public Effects(List<String> removedInstances, List<String> reboundInstances, boolean resync) {
+      this(removedInstances, reboundInstances, resync, Optional.empty());
     }
   }
+
+  /** The sends are (part of) a wave of a rollout: their outcomes decide how the rollout goes on. */
+  public record WaveSent(String rollout, int wave) { }
 
   private final List<Conflict> conflicts;
   private final StoreChanges.Builder storeBuilder;
@@ -43,10 +53,11 @@ public final class WritePlan {
   private final Optional<String> resultNode;
   private final Map<String, Instance> instancesAfter;
   private final Optional<StateDiff> state;
+  private final Optional<Rollout> rollout;
 
   WritePlan(List<Conflict> conflicts, StoreChanges.Builder store, List<Consumer<Tree>> edits,
       Map<String, List<KeyOperation>> sends, boolean durable, Effects effects, Optional<String> resultNode,
-      Map<String, Instance> instancesAfter, Optional<StateDiff> state) {
+      Map<String, Instance> instancesAfter, Optional<StateDiff> state, Optional<Rollout> rollout) {
     this.conflicts = List.copyOf(conflicts);
     this.storeBuilder = store;
     this.edits = List.copyOf(edits);
@@ -58,6 +69,12 @@ public final class WritePlan {
     this.resultNode = resultNode;
     this.instancesAfter = Map.copyOf(instancesAfter);
     this.state = state;
+    this.rollout = rollout;
+  }
+
+  /** The rollout the change starts (as planned, before its first wave) or controls, as the change leaves it. */
+  public Optional<Rollout> rollout() {
+    return rollout;
   }
 
   /** The instance a send goes to: as the change leaves it when it registers or rebinds it, else as it is now. */

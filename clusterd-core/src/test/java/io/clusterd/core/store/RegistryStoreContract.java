@@ -18,6 +18,7 @@ import io.clusterd.Pin;
 import io.clusterd.spi.NodeRecord;
 import io.clusterd.spi.PendingDelivery;
 import io.clusterd.spi.RegistryStore;
+import io.clusterd.spi.RolloutRecord;
 import io.clusterd.spi.StoreChanges;
 import io.clusterd.spi.StoreChanges.PinRecord;
 import io.clusterd.spi.StoreSnapshot;
@@ -115,6 +116,34 @@ public abstract class RegistryStoreContract {
     assertEquals(ErrorCode.STORE_FAILURE, e.code());
     assertEquals(before, store.load(), "a refused batch must change nothing");
     assertEquals(historyBefore, store.history(Optional.empty(), Long.MAX_VALUE, Integer.MAX_VALUE));
+  }
+
+  // ------------------------------------------------------------------ rollouts
+
+  @Test
+  void putRollout_newAndExisting_replacesStateAndDocumentInPlaceAndKeepsWriteOrder() {
+    store.apply(batch().putNode(top(cluster("prod"))).putNode(top(cluster("qa")))
+        .putRollout(new RolloutRecord("r1", "prod", "running", "{\"wave\":0}"))
+        .putRollout(new RolloutRecord("r2", "qa", "paused", "{}")).build());
+    store.apply(batch().putRollout(new RolloutRecord("r1", "prod", "completed", "{\"wave\":3,\"text\":\"\u00e9\\n\"}"))
+        .build());
+    assertEquals(List.of(new RolloutRecord("r1", "prod", "completed", "{\"wave\":3,\"text\":\"\u00e9\\n\"}"),
+        new RolloutRecord("r2", "qa", "paused", "{}")), store.load().rollouts());
+  }
+
+  @Test
+  void putRollout_clusterDeletedLater_rolloutIsKept() {
+    store.apply(batch().putNode(top(cluster("prod"))).putRollout(new RolloutRecord("r1", "prod", "aborted", "{}"))
+        .build());
+    store.apply(batch().deleteNode("prod").build());
+    assertEquals(List.of(new RolloutRecord("r1", "prod", "aborted", "{}")), store.load().rollouts());
+  }
+
+  @Test
+  void putRollout_inRefusedBatch_isNotStored() {
+    assertRefused(batch().putRollout(new RolloutRecord("r1", "prod", "running", "{}"))
+        .putPin("missing", Pin.of(key("user:/a"), "1")).build());
+    assertEquals(List.of(), store.load().rollouts());
   }
 
   // ------------------------------------------------------------------ nodes

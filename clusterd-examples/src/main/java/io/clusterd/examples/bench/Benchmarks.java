@@ -7,7 +7,8 @@ import java.util.List;
  * Runs the benchmarks and prints their tables: {@code registry} (conflict checks on a 100,000-instance tree,
  * heap, store reopen), {@code fanout} (cluster writes to 1..1000 instances against sequential dispatch and a
  * single instance), {@code proxy} (reads through the daemon against direct reads), {@code writes} (instance
- * writes checked against the host's metadata against unchecked and direct writes). No argument runs all.
+ * writes checked against the host's metadata against unchecked and direct writes), {@code rollout} (a rollout in 4
+ * waves with verify against one fan-out with read-back). No argument runs all.
  */
 public final class Benchmarks {
   private Benchmarks() { }
@@ -23,15 +24,17 @@ public final class Benchmarks {
           r.latency().p50Millis(), r.latency().p99Millis(), r.writesPerSecond());
       return;
     }
-    List<String> which = args.length == 0 ? List.of("registry", "fanout", "proxy", "writes") : Arrays.asList(args);
+    List<String> which = args.length == 0
+        ? List.of("registry", "fanout", "proxy", "writes", "rollout") : Arrays.asList(args);
     for (String b : which) {
       switch (b) {
         case "registry" -> RegistryBenchmark.run(System.out);
         case "fanout" -> FanOutBenchmark.run(System.out);
         case "proxy" -> ProxyBenchmark.run(System.out);
         case "writes" -> WriteBenchmark.run(System.out);
+        case "rollout" -> RolloutBenchmark.run(System.out);
         default -> throw new IllegalArgumentException("unknown benchmark '" + b
-            + "': registry, fanout, proxy or writes");
+            + "': registry, fanout, proxy, writes or rollout");
       }
     }
   }

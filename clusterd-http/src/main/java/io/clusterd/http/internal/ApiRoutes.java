@@ -108,6 +108,7 @@ public final class ApiRoutes {
     new InstanceRoutes(clusterd, config, auth, nodes, changes, edits, scopes).register(table);
     new ClusterRoutes(clusterd, nodes, changes, edits, scopes).register(table);
     new KeyRoutes(clusterd, nodes, changes).register(table);
+    new RolloutRoutes(clusterd, nodes, changes, scopes).register(table);
     demo.ifPresent(d -> new DemoRoutes(clusterd, d).register(table));
     new StateRoutes(clusterd, config, changes).register(table);
     new RollbackRoutes(clusterd, changes).register(table);

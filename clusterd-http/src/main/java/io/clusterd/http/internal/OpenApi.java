@@ -117,7 +117,8 @@ public final class OpenApi {
       "instance keys", "an instance's keys, forwarded to it (rule C1 applies to writes)",
       "clusters", "clusters, their members, versions, drift and sync",
       "cluster keys", "a cluster's pinned keys, fanned out to every instance below it (rules C2, C3)",
-      "state", "the whole desired state as one YAML or JSON document: export, plan, apply");
+      "state", "the whole desired state as one YAML or JSON document: export, plan, apply",
+      "rollouts", "cluster writes delivered in waves: start, progress, resume, pause, abort");
 
   private static String tag(String path) {
     boolean keys = path.contains("/kdb");
@@ -129,6 +130,9 @@ public final class OpenApi {
     }
     if (path.startsWith("/api/session")) {
       return "session";
+    }
+    if (path.startsWith("/api/rollouts") || path.endsWith("/rollouts")) {
+      return "rollouts";
     }
     if (path.startsWith("/api/state")) {
       return "state";
@@ -260,6 +264,7 @@ public final class OpenApi {
     q.put("cascade", query("cascade", Map.of("type", "string", "enum", List.of("detach", "delete")),
         "what happens to the children of a cluster that has some (C8)"));
     q.put("node", query("node", Map.of("type", "string"), "only the history of this node"));
+    q.put("cluster", query("cluster", Map.of("type", "string"), "only the rollouts of this cluster"));
     q.put("limit", query("limit", Map.of("type", "integer", "minimum", 1, "maximum", 1000, "default", 50),
         "at most this many entries"));
     q.put("before", query("before", Map.of("type", "integer", "minimum", 0), "only entries with a smaller seq"));
@@ -400,9 +405,39 @@ public final class OpenApi {
         "description", "this document"));
     s.put("PrometheusText", Map.of("type", "string", "description", "metrics in Prometheus text format"));
     stateSchemas(s);
+    rolloutSchemas(s);
     s.put("MetaEntries", Map.of("type", "object", "minProperties", 1, "additionalProperties", STR,
         "description", "metadata names to values, set in the order given, e.g. {\"check/type\": \"long\"}"));
     return s;
+  }
+
+  /** A rollout's start and what the rollout routes answer. */
+  private static void rolloutSchemas(Map<String, Object> s) {
+    List<String> ops = List.of("set", "delete", "move", "copy", "set-meta", "delete-meta", "meta");
+    Map<String, Object> wave = Map.of("oneOf", List.of(Map.of("type", "array", "minItems", 1, "items", STR,
+        "description", "descendant node ids of the cluster, * for the rest"), Map.of("type", "integer", "minimum", 1,
+        "maximum", 100, "description", "a cumulative percent of the cluster's instances")));
+    s.put("NewRollout", object(props("id", STR, "op", Map.of("type", "string", "enum", ops), "key", STR,
+        "value", STR, "target", STR, "meta", Map.of("oneOf", List.of(STR, STRINGS)),
+        "waves", Map.of("type", "array", "items", wave, "description", "absent: one wave per direct child"),
+        "maxFailures", Map.of("oneOf", List.of(INT, Map.of("type", "string", "pattern", "^[0-9]{1,3}%$"))),
+        "pause", Map.of("type", "string", "description", "manual, or a duration: 30s, 5m, 500ms, PT1H"),
+        "verify", BOOL), "op", "key"));
+    Map<String, Object> target = object(props("id", STR, "outcome", Map.of("type", "string", "enum",
+        List.of("waiting", "done", "failed", "skipped")), "error", STR), "id", "outcome");
+    Map<String, Object> waveState = object(props("index", INT, "label", STR, "status", Map.of("type", "string",
+        "enum", List.of("waiting", "running", "done", "failed", "skipped")), "summary", object(props("total", INT,
+        "succeeded", INT, "failed", INT, "waiting", INT)), "instances", array(target)),
+        "index", "label", "status", "summary", "instances");
+    Map<String, Object> rollout = props("id", STR, "cluster", STR, "state", Map.of("type", "string", "enum",
+        List.of("planned", "running", "paused", "halted", "completed", "aborted")), "wave", INT,
+        "operations", array(ref("Operation")), "plan", OBJ, "keys", array(STR), "target", array(ref("Pin")),
+        "started", STR, "resumeAt", NULLABLE_STR, "waves", array(waveState), "dryRun", BOOL);
+    s.put("Rollout", object(rollout, "id", "cluster", "state", "wave", "waves"));
+    s.put("Rollouts", object(props("rollouts", array(ref("Rollout"))), "rollouts"));
+    Map<String, Object> aborted = new LinkedHashMap<>(rollout);
+    aborted.put("fanOut", ref("FanOut"));
+    s.put("RolloutAborted", object(aborted, "id", "state", "fanOut"));
   }
 
   /** The desired-state document (its full JSON Schema is state.schema.json) and the plan of applying one. */

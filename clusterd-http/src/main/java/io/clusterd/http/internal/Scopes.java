@@ -85,7 +85,7 @@ final class Scopes {
    * Checks what the path names, before the handler: the node of {@code /api/instances/{id}} and
    * {@code /api/clusters/{id}} (and the member of a detach), the {@code node} of the history; refuses what no
    * scoped token may do (registering an instance, which lands at the top level; detaching, which moves the member
-   * there; the metrics and the desired-state document, which cover the whole daemon).
+   * there; the metrics and the desired-state document, which cover the whole daemon); a rollout's cluster.
    */
   void checkPath(Context ctx) {
     Optional<Auth.Principal> p = scoped(ctx);
@@ -108,6 +108,14 @@ final class Scopes {
       String node = ctx.queryParam("node");
       if (node != null && !node.isEmpty()) {
         require(ctx, node);
+      }
+      return;
+    }
+    if (parts[2].equals("rollouts")) {
+      // a rollout is the business of its cluster's scope; an unknown one is the handler's 404
+      if (parts.length >= 4 && !parts[3].isEmpty()) {
+        clusterd.rollouts().stream().filter(r -> r.id().equals(parts[3])).findFirst()
+            .ifPresent(r -> require(ctx, r.cluster()));
       }
       return;
     }

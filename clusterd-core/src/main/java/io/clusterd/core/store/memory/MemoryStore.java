@@ -8,6 +8,7 @@ import io.clusterd.HistoryEntry;
 import io.clusterd.spi.NodeRecord;
 import io.clusterd.spi.PendingDelivery;
 import io.clusterd.spi.RegistryStore;
+import io.clusterd.spi.RolloutRecord;
 import io.clusterd.spi.StoreChanges;
 import io.clusterd.spi.StoreChanges.PendingRef;
 import io.clusterd.spi.StoreChanges.PinRecord;
@@ -34,13 +35,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>It keeps the same contract as the durable {@code SqliteStore}, checked by the same contract test:
  * <ul>
  *   <li>A batch is applied in the order deletions (nodes, then pins, then pending deliveries) then writes (nodes,
- *       pins, history, pending deliveries). Deleting a node also deletes its pins and pending deliveries. Writing an
+ *       pins, history, pending deliveries, rollouts). Deleting a node also deletes its pins and pending deliveries. Writing an
  *       existing node, pin or pending delivery replaces it in place.</li>
  *   <li>Referential integrity: after the batch, every node's parent, every pin's cluster and every pending
  *       delivery's instance must exist. A batch that breaks it, or carries a string with an unpaired UTF-16
  *       surrogate or a time outside the epoch-millisecond range, is refused with {@link ErrorCode#STORE_FAILURE}
  *       and nothing of it is applied.</li>
- *   <li>{@link #load()} lists nodes, pins and pending deliveries in the order they were first written.</li>
+ *   <li>{@link #load()} lists nodes, pins, pending deliveries and rollouts in the order they were first written;
+ *       rollouts are kept whatever happens to their cluster.</li>
  *   <li>History entries get sequence numbers 1, 2, 3, ... in the order applied; their {@code seq} as given is
  *       ignored. Times of history entries and pending deliveries are kept to the millisecond (truncated).</li>
  * </ul>
@@ -68,6 +70,7 @@ public final class MemoryStore implements RegistryStore {
   private final Map<String, Set<PendingId>> pendingByInstance = new HashMap<>();
   private final List<HistoryEntry> history = new ArrayList<>();
   private final Map<String, List<HistoryEntry>> historyByNode = new HashMap<>();
+  private final LinkedHashMap<String, RolloutRecord> rollouts = new LinkedHashMap<>();
   private boolean closed;
 
   /** An empty, open store. */
@@ -78,7 +81,8 @@ public final class MemoryStore implements RegistryStore {
     lock.readLock().lock();
     try {
       ensureOpen();
-      return new StoreSnapshot(List.copyOf(nodes.values()), List.copyOf(pins.values()), List.copyOf(pending.values()));
+      return new StoreSnapshot(List.copyOf(nodes.values()), List.copyOf(pins.values()), List.copyOf(pending.values()),
+          List.copyOf(rollouts.values()));
     } finally {
       lock.readLock().unlock();
     }
@@ -101,6 +105,7 @@ public final class MemoryStore implements RegistryStore {
       changes.putPins().forEach(this::putPin);
       changes.history().forEach(this::appendHistory);
       changes.putPending().forEach(this::putPending);
+      changes.putRollouts().forEach(r -> rollouts.put(r.id(), r));
     } finally {
       lock.writeLock().unlock();
     }
@@ -141,6 +146,7 @@ public final class MemoryStore implements RegistryStore {
       pendingByInstance.clear();
       history.clear();
       historyByNode.clear();
+      rollouts.clear();
     } finally {
       lock.writeLock().unlock();
     }

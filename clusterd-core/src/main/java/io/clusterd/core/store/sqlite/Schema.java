@@ -77,7 +77,16 @@ final class Schema {
       new Migration(2, "page the history of one node by index", List.of(
           "CREATE INDEX history_node_seq ON history (node, seq)")),
       new Migration(3, "the pins each history entry changed, as they were before (for rollback)", List.of(
-          "ALTER TABLE history ADD COLUMN pins_before TEXT")));
+          "ALTER TABLE history ADD COLUMN pins_before TEXT")),
+      new Migration(4, "staged rollouts, kept after their cluster is gone", List.of(
+          """
+          CREATE TABLE rollouts (
+            ord      INTEGER PRIMARY KEY,
+            id       TEXT    NOT NULL UNIQUE,
+            cluster  TEXT    NOT NULL,
+            state    TEXT    NOT NULL,
+            document TEXT    NOT NULL
+          )""")));
 
   /** The version this code writes and understands. */
   static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();

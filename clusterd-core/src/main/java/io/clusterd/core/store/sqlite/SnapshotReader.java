@@ -10,6 +10,7 @@ import io.clusterd.Pin;
 import io.clusterd.spi.NodeRecord;
 import io.clusterd.spi.PendingDelivery;
 import io.clusterd.spi.StoreChanges.PinRecord;
+import io.clusterd.spi.RolloutRecord;
 import io.clusterd.spi.StoreSnapshot;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,7 +45,7 @@ final class SnapshotReader {
   }
 
   StoreSnapshot read() throws SQLException {
-    return new StoreSnapshot(loadNodes(), loadPins(), loadPending());
+    return new StoreSnapshot(loadNodes(), loadPins(), loadPending(), loadRollouts());
   }
 
   /**
@@ -180,5 +181,16 @@ final class SnapshotReader {
       }
     }
     return pending;
+  }
+
+  private List<RolloutRecord> loadRollouts() throws SQLException {
+    List<RolloutRecord> rollouts = new ArrayList<>();
+    try (Statement statement = reader.createStatement();
+         ResultSet rows = statement.executeQuery("SELECT id, cluster, state, document FROM rollouts ORDER BY ord")) {
+      while (rows.next()) {
+        rollouts.add(new RolloutRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)));
+      }
+    }
+    return rollouts;
   }
 }

@@ -14,6 +14,7 @@ import io.clusterd.Pin;
 import io.clusterd.spi.NodeRecord;
 import io.clusterd.spi.PendingDelivery;
 import io.clusterd.spi.RegistryStore;
+import io.clusterd.spi.RolloutRecord;
 import io.clusterd.spi.StoreChanges;
 import io.clusterd.spi.StoreChanges.PendingRef;
 import io.clusterd.spi.StoreChanges.PinRecord;
@@ -62,7 +63,7 @@ import org.sqlite.SQLiteConfig;
  * <p>Contract, shared with the in-memory store and checked by the same contract test:
  * <ul>
  *   <li>A batch is one transaction, in the order deletions (nodes, then pins, then pending deliveries) then writes
- *       (nodes, pins, history, pending deliveries). Deleting a node also deletes its pins and pending deliveries.
+ *       (nodes, pins, history, pending deliveries, rollouts). Deleting a node also deletes its pins and pending deliveries.
  *       Writing an existing node, pin or pending delivery replaces it in place.</li>
  *   <li>Referential integrity (foreign keys checked at commit): after the batch, every node's parent, every pin's
  *       cluster and every pending delivery's instance must exist. A batch that breaks it, or carries a string with
@@ -119,6 +120,7 @@ public final class SqliteStore implements RegistryStore {
   private final PreparedStatement upsertPin;
   private final PreparedStatement insertHistory;
   private final PreparedStatement upsertPending;
+  private final PreparedStatement upsertRollout;
   private final PreparedStatement historyAll;
   private final PreparedStatement historyOfNode;
   private volatile boolean closed;
@@ -145,6 +147,9 @@ public final class SqliteStore implements RegistryStore {
     upsertPending = writer.prepareStatement("INSERT INTO pending (instance, seq, operation, since, reason)"
         + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (instance, seq) DO UPDATE SET operation = excluded.operation,"
         + " since = excluded.since, reason = excluded.reason");
+    upsertRollout = writer.prepareStatement("INSERT INTO rollouts (id, cluster, state, document) VALUES (?, ?, ?, ?)"
+        + " ON CONFLICT (id) DO UPDATE SET cluster = excluded.cluster, state = excluded.state,"
+        + " document = excluded.document");
     historyAll = reader.prepareStatement("SELECT " + HISTORY_COLUMNS
         + " FROM history WHERE seq < ? ORDER BY seq DESC LIMIT ?");
     historyOfNode = reader.prepareStatement("SELECT " + HISTORY_COLUMNS
@@ -436,6 +441,14 @@ public final class SqliteStore implements RegistryStore {
       upsertPending.addBatch();
     }
     run(upsertPending, changes.putPending().size());
+    for (RolloutRecord rollout : changes.putRollouts()) {
+      upsertRollout.setString(1, rollout.id());
+      upsertRollout.setString(2, rollout.cluster());
+      upsertRollout.setString(3, rollout.state());
+      upsertRollout.setString(4, rollout.document());
+      upsertRollout.addBatch();
+    }
+    run(upsertRollout, changes.putRollouts().size());
   }
 
   private void bindNode(NodeRecord record) throws SQLException {
