@@ -173,14 +173,10 @@ public final class Clusterd implements AutoCloseable {
    * @throws ClusterdException when the change is refused or cannot be stored; nothing is changed then
    */
   public CompletableFuture<ChangeResult> apply(Change change, Optional<String> actor) {
-    return commit(t -> planner.plan(change, clock.instant(), actor));
-  }
-
-  /** Plans under the write lock, refuses, commits, edits the tree, delivers: every change and every rollout step. */
-  private CompletableFuture<ChangeResult> commit(Function<Tree, WritePlan> planning) {
     if (closed) {
       throw ClusterdException.of(ErrorCode.UNAVAILABLE, "clusterd is shutting down");
     }
+    Function<Tree, WritePlan> planning = t -> planner.plan(change, clock.instant(), actor);
     if (change instanceof Change.WriteInstance w && InstanceChecks.needed(List.of(w.operation()))) {
       Plan p = plan(change);
       if (!p.accepted()) {
@@ -190,7 +186,7 @@ public final class Clusterd implements AutoCloseable {
       return checks.check(target, w.operation().key(), List.of(w.operation())).thenCompose(conflicts -> {
         if (conflicts.isEmpty()) {
           try {
-            return commitAndSend(change, actor);
+            return commit(planning);
           } catch (ClusterdException refusedMeanwhile) {
             // the tree changed while the checks were read (the instance went, a cluster locked the key)
             conflicts = refusedMeanwhile.conflicts();
@@ -199,7 +195,7 @@ public final class Clusterd implements AutoCloseable {
         return CompletableFuture.completedFuture(refusedBeforeSending(target, conflicts));
       });
     }
-    return commitAndSend(change, actor);
+    return commit(planning);
   }
 
   /**
@@ -214,7 +210,8 @@ public final class Clusterd implements AutoCloseable {
         List.of(outcome)));
   }
 
-  private CompletableFuture<ChangeResult> commitAndSend(Change change, Optional<String> actor) {
+  /** Plans under the write lock, refuses, commits, edits the tree, delivers: every change and every rollout step. */
+  private CompletableFuture<ChangeResult> commit(Function<Tree, WritePlan> planning) {
     if (closed) {
       throw ClusterdException.of(ErrorCode.UNAVAILABLE, "clusterd is shutting down");
     }

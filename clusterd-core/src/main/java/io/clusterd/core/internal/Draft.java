@@ -154,10 +154,6 @@ final class Draft {
     return exempted;
   }
 
-  Instant now() {
-    return now;
-  }
-
   List<Conflict> conflicts() {
     return List.copyOf(conflicts);
   }
