@@ -111,7 +111,7 @@ public final class ApiRoutes implements AutoCloseable {
     new KeyRoutes(clusterd, nodes, changes).register(table);
     demo.ifPresent(d -> new DemoRoutes(clusterd, d).register(table));
     new StateRoutes(clusterd, config, changes).register(table);
-    events = new EventStreams(clusterd.events());
+    events = new EventStreams(clusterd.events(), auth);
     events.register(table);
     ErrorAnswers.register(r);
   }

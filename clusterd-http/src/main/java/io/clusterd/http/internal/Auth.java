@@ -121,6 +121,12 @@ public final class Auth {
     return s == null ? Optional.empty() : Optional.of(s.principal());
   }
 
+  /** Whether a session is open (neither closed nor expired), without counting the question as a use of it. */
+  public boolean sessionOpen(String session) {
+    Session s = session == null ? null : sessions.get(session);
+    return s != null && !expired(s, clock.instant());
+  }
+
   /** Starts a browser session for a valid token; the id goes into an HttpOnly cookie. */
   public String openSession(Principal p) {
     Instant now = clock.instant();

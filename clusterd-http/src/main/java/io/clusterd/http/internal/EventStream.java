@@ -25,6 +25,7 @@ final class EventStream implements WriteListener {
   private final Executor writers;
   private final Consumer<EventStream> onEnd;
   private final Runnable abort;
+  private final java.util.function.BooleanSupplier authorized;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile EventSubscription subscription;
@@ -33,9 +34,14 @@ final class EventStream implements WriteListener {
   private boolean unflushed; // guarded by this
   private boolean ended; // guarded by this
 
-  /** {@code abort} closes the connection under a stuck write; {@code onEnd} hears that the stream ended. */
-  EventStream(ServletOutputStream out, Executor writers, Runnable abort, Consumer<EventStream> onEnd) {
+  /**
+   * {@code abort} closes the connection under a stuck write; {@code onEnd} hears that the stream ended;
+   * {@code authorized} says whether its client may still read (its session is open).
+   */
+  EventStream(ServletOutputStream out, Executor writers, Runnable abort, Consumer<EventStream> onEnd,
+      java.util.function.BooleanSupplier authorized) {
     this.out = out;
+    this.authorized = authorized;
     this.writers = writers;
     this.abort = abort;
     this.onEnd = onEnd;
@@ -57,6 +63,10 @@ final class EventStream implements WriteListener {
     if (subscription != null && scheduled.compareAndSet(false, true)) {
       writers.execute(this::drain);
     }
+  }
+
+  boolean authorized() {
+    return authorized.getAsBoolean();
   }
 
   void ping() {

@@ -30,16 +30,28 @@ final class EventStreams implements AutoCloseable {
   static final Duration HEARTBEAT = Duration.ofSeconds(15);
 
   private final Events events;
+  private final Auth auth;
   private final ScheduledExecutorService timer;
   private final java.util.concurrent.ExecutorService writers;
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
 
-  EventStreams(Events events) {
+  EventStreams(Events events, Auth auth) {
     this.events = events;
+    this.auth = auth;
     this.writers = Executors.newFixedThreadPool(2, r -> daemon(r, "clusterd-events"));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "clusterd-events-ping"));
-    timer.scheduleWithFixedDelay(() -> open.forEach(EventStream::ping), HEARTBEAT.toMillis(), HEARTBEAT.toMillis(),
-        TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Ends the streams whose session ended (signed out or expired); sends the others a comment. */
+  void heartbeat() {
+    for (EventStream s : open) {
+      if (s.authorized()) {
+        s.ping();
+      } else {
+        s.end(false);
+      }
+    }
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -82,7 +94,8 @@ final class EventStreams implements AutoCloseable {
       ctx.header("X-Accel-Buffering", "no");
       ctx.future(() -> {
         try {
-          stream[0] = new EventStream(ctx.res().getOutputStream(), writers, () -> abort(ctx), open::remove);
+          stream[0] = new EventStream(ctx.res().getOutputStream(), writers, () -> abort(ctx), open::remove,
+              authorization(ctx));
         } catch (java.io.IOException e) {
           s.close();
           return java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -95,6 +108,19 @@ final class EventStreams implements AutoCloseable {
       s.close();
       throw e;
     }
+  }
+
+  /**
+   * Whether the stream may go on: a bearer token stays valid; a browser session must still be open (the stream
+   * itself does not count as a use of it, so an idle session ends as it would without the stream).
+   */
+  private java.util.function.BooleanSupplier authorization(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (!auth.enabled() || header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return () -> true;
+    }
+    String session = ctx.cookie("clusterd_session");
+    return () -> auth.sessionOpen(session);
   }
 
   /** The header, else {@code ?lastEventId=} (for a client that cannot set headers). */
