@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Runs the benchmarks and prints their tables: {@code registry} (conflict checks on a 100,000-instance tree,
  * heap, store reopen), {@code fanout} (cluster writes to 1..1000 instances against sequential dispatch and a
- * single instance), {@code proxy} (reads through the daemon against direct reads). No argument runs all.
+ * single instance), {@code proxy} (reads through the daemon against direct reads), {@code events} (live events
+ * over HTTP at 500 writes/s against the writes alone). No argument runs all.
  */
 public final class Benchmarks {
   private Benchmarks() { }
@@ -22,13 +23,15 @@ public final class Benchmarks {
           r.latency().p50Millis(), r.latency().p99Millis(), r.writesPerSecond());
       return;
     }
-    List<String> which = args.length == 0 ? List.of("registry", "fanout", "proxy") : Arrays.asList(args);
+    List<String> which = args.length == 0 ? List.of("registry", "fanout", "proxy", "events") : Arrays.asList(args);
     for (String b : which) {
       switch (b) {
         case "registry" -> RegistryBenchmark.run(System.out);
         case "fanout" -> FanOutBenchmark.run(System.out);
         case "proxy" -> ProxyBenchmark.run(System.out);
-        default -> throw new IllegalArgumentException("unknown benchmark '" + b + "': registry, fanout or proxy");
+        case "events" -> EventsBenchmark.run(System.out);
+        default -> throw new IllegalArgumentException("unknown benchmark '" + b
+            + "': registry, fanout, proxy or events");
       }
     }
   }

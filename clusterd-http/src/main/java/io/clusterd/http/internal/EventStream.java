@@ -26,6 +26,8 @@ final class EventStream implements WriteListener {
   private final Consumer<EventStream> onEnd;
   private final Runnable abort;
   private final java.util.function.BooleanSupplier authorized;
+  private final java.util.function.BooleanSupplier responseLive;
+  private volatile boolean requestGone;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile EventSubscription subscription;
@@ -36,12 +38,16 @@ final class EventStream implements WriteListener {
 
   /**
    * {@code abort} closes the connection under a stuck write; {@code onEnd} hears that the stream ended;
-   * {@code authorized} says whether its client may still read (its session is open).
+   * {@code authorized} says whether its client may still read (its session is open); {@code responseLive} whether
+   * the server still has the response (not once the connection failed and Jetty recycled it).
    */
   EventStream(ServletOutputStream out, Executor writers, Runnable abort, Consumer<EventStream> onEnd,
-      java.util.function.BooleanSupplier authorized) {
+      java.util.function.BooleanSupplier authorized, java.util.function.BooleanSupplier responseLive) {
     this.out = out;
     this.authorized = authorized;
+    this.responseLive = responseLive;
+    // Javalin completes the future itself when the request fails or times out: the stream ends with it
+    done.whenComplete((v, t) -> end(false));
     this.writers = writers;
     this.abort = abort;
     this.onEnd = onEnd;
@@ -123,6 +129,12 @@ final class EventStream implements WriteListener {
     }
   }
 
+  /** Jetty is done with the request (completed, failed, timed out): end without touching the response again. */
+  void requestGone() {
+    requestGone = true;
+    end(false);
+  }
+
   /** Ends the stream; {@code hard} closes the connection too (a write may be stuck on a client that does not read). */
   synchronized void end(boolean hard) {
     if (ended) {
@@ -137,6 +149,9 @@ final class EventStream implements WriteListener {
       abort.run();
     }
     onEnd.accept(this);
-    done.complete(null);
+    // completing the future makes Javalin finish the response: only while there is one
+    if (!requestGone && responseLive.getAsBoolean()) {
+      done.complete(null);
+    }
   }
 }

@@ -7,6 +7,8 @@ import io.clusterd.core.EventId;
 import io.clusterd.core.EventSubscription;
 import io.clusterd.core.Events;
 import io.javalin.http.Context;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -95,7 +97,28 @@ final class EventStreams implements AutoCloseable {
       ctx.future(() -> {
         try {
           stream[0] = new EventStream(ctx.res().getOutputStream(), writers, () -> abort(ctx), open::remove,
-              authorization(ctx));
+              authorization(ctx), () -> live(ctx));
+          ctx.req().getAsyncContext().addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+              stream[0].requestGone();
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+              stream[0].requestGone();
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+              stream[0].requestGone();
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+              // not restarted
+            }
+          });
         } catch (java.io.IOException e) {
           s.close();
           return java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -142,6 +165,16 @@ final class EventStreams implements AutoCloseable {
     }
     List<String> scopes = List.copyOf(p.get().scopes());
     return e -> e.nodes().isEmpty() || scopes.stream().anyMatch(e.nodes()::contains);
+  }
+
+  /** Whether the server still holds the response (Jetty recycles it once the connection failed). */
+  private static boolean live(Context ctx) {
+    try {
+      ctx.res().getStatus();
+      return true;
+    } catch (IllegalStateException | NullPointerException e) {
+      return false;
+    }
   }
 
   /** Closes the connection under a stream whose client stopped reading. */
