@@ -5,6 +5,7 @@ import io.clusterd.core.Event;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** One {@link Event} as a Server-Sent Events message: {@code id}, {@code event} (its type), {@code data} (JSON). */
 final class EventMessages {
@@ -13,9 +14,26 @@ final class EventMessages {
   /** A comment that keeps idle connections (and proxies) open and finds clients that are gone. */
   static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.UTF_8);
 
+  /** The same event goes to every subscriber: the last ones written are kept, by identity, to be written once. */
+  private record Written(Event event, byte[] bytes) { }
+
+  private static final int CACHED = 256;
+  private static final AtomicReferenceArray<Written> WRITTEN = new AtomicReferenceArray<>(CACHED);
+
   private EventMessages() { }
 
   static byte[] message(Event e) {
+    int slot = System.identityHashCode(e) & (CACHED - 1);
+    Written w = WRITTEN.get(slot);
+    if (w != null && w.event() == e) {
+      return w.bytes();
+    }
+    byte[] bytes = format(e);
+    WRITTEN.set(slot, new Written(e, bytes));
+    return bytes;
+  }
+
+  private static byte[] format(Event e) {
     String data;
     try {
       data = Json.MAPPER.writeValueAsString(data(e));
