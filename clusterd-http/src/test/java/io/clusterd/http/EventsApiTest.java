@@ -215,6 +215,34 @@ class EventsApiTest {
   }
 
   @Test
+  void signingOut_endsTheStreamsOfThatSessionOnly() throws Exception {
+    start(b -> b, ServerConfig.loopback(0).withTokens(List.of(ServerConfig.Token.parse("ops:admin:ops-secret"))));
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpResponse<String> signIn = http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(server.url() + "/api/session")).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"token\":\"ops-secret\"}")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, signIn.statusCode(), signIn.body());
+    String cookie = signIn.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+    SseClient browser = closeLater(SseClient.open(server.url(), java.util.Map.of("Cookie", cookie)));
+    SseClient program = closeLater(SseClient.open(server.url(), Optional.of("ops-secret"), Optional.empty()));
+    assertEquals(200, browser.status());
+    clusterd.createCluster(ClusterSpec.of("c").withId("c"));
+    assertEquals("node.created", browser.next().event());
+    assertEquals("node.created", program.next().event());
+
+    java.net.http.HttpResponse<String> signOut = http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(server.url() + "/api/session")).header("Cookie", cookie).DELETE().build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, signOut.statusCode(), signOut.body());
+    browser.awaitEnd();
+    clusterd.pin("c", PORT, "1");
+    assertEquals("pin.changed", program.next().event(), "a bearer token's stream goes on");
+    SseClient again = closeLater(SseClient.open(server.url(), java.util.Map.of("Cookie", cookie)));
+    assertEquals(401, again.status());
+  }
+
+  @Test
   void badRequests_getAClearError() throws Exception {
     start(b -> b, ServerConfig.loopback(0));
     ApiClient api = new ApiClient(server.url());

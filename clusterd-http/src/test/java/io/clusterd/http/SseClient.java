@@ -48,10 +48,17 @@ final class SseClient implements AutoCloseable {
   }
 
   static SseClient open(String base, Optional<String> bearer, Optional<String> lastEventId) {
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    bearer.ifPresent(t -> headers.put("Authorization", "Bearer " + t));
+    lastEventId.ifPresent(id -> headers.put("Last-Event-ID", id));
+    return open(base, headers);
+  }
+
+  /** Opens the stream with these request headers (besides {@code Accept: text/event-stream}). */
+  static SseClient open(String base, java.util.Map<String, String> headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/api/events"))
         .header("Accept", "text/event-stream");
-    bearer.ifPresent(t -> b.header("Authorization", "Bearer " + t));
-    lastEventId.ifPresent(id -> b.header("Last-Event-ID", id));
+    headers.forEach(b::header);
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       return new SseClient(http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()));

@@ -28,6 +28,7 @@ final class EventStream implements WriteListener {
   private final java.util.function.BooleanSupplier authorized;
   private final java.util.function.BooleanSupplier responseLive;
   private volatile boolean requestGone;
+  private final String session;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile EventSubscription subscription;
@@ -39,10 +40,13 @@ final class EventStream implements WriteListener {
   /**
    * {@code abort} closes the connection under a stuck write; {@code onEnd} hears that the stream ended;
    * {@code authorized} says whether its client may still read (its session is open); {@code responseLive} whether
-   * the server still has the response (not once the connection failed and Jetty recycled it).
+   * the server still has the response (not once the connection failed and Jetty recycled it); {@code session} is
+   * the browser session it was opened with (empty for a bearer token).
    */
   EventStream(ServletOutputStream out, Executor writers, Runnable abort, Consumer<EventStream> onEnd,
-      java.util.function.BooleanSupplier authorized, java.util.function.BooleanSupplier responseLive) {
+      java.util.function.BooleanSupplier authorized, java.util.function.BooleanSupplier responseLive,
+      String session) {
+    this.session = session;
     this.out = out;
     this.authorized = authorized;
     this.responseLive = responseLive;
@@ -69,6 +73,11 @@ final class EventStream implements WriteListener {
     if (subscription != null && scheduled.compareAndSet(false, true)) {
       writers.execute(this::drain);
     }
+  }
+
+  /** The browser session it was opened with, or empty. */
+  String session() {
+    return session;
   }
 
   boolean authorized() {

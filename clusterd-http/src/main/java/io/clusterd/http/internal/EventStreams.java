@@ -40,6 +40,7 @@ final class EventStreams implements AutoCloseable {
   EventStreams(Events events, Auth auth) {
     this.events = events;
     this.auth = auth;
+    auth.onSessionClosed(id -> open.stream().filter(s -> id.equals(s.session())).forEach(s -> s.end(false)));
     this.writers = Executors.newFixedThreadPool(2, r -> daemon(r, "clusterd-events"));
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "clusterd-events-ping"));
     timer.scheduleWithFixedDelay(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
@@ -97,7 +98,7 @@ final class EventStreams implements AutoCloseable {
       ctx.future(() -> {
         try {
           stream[0] = new EventStream(ctx.res().getOutputStream(), writers, () -> abort(ctx), open::remove,
-              authorization(ctx), () -> live(ctx));
+              authorization(ctx), () -> live(ctx), sessionOf(ctx));
           ctx.req().getAsyncContext().addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
@@ -144,6 +145,15 @@ final class EventStreams implements AutoCloseable {
     }
     String session = ctx.cookie("clusterd_session");
     return () -> auth.sessionOpen(session);
+  }
+
+  /** The browser session the stream was opened with, or empty (a bearer token, or no authentication). */
+  private String sessionOf(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (!auth.enabled() || header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return "";
+    }
+    return Optional.ofNullable(ctx.cookie("clusterd_session")).orElse("");
   }
 
   /** The header, else {@code ?lastEventId=} (for a client that cannot set headers). */
