@@ -1,4 +1,5 @@
-// The web client's entry point: loads the forest, keeps it fresh, routes #/instance/ID/tab and
+// The web client's entry point: loads the forest, keeps it fresh (GET /api/events; a slow poll only while that
+// stream is down), routes #/instance/ID/tab and
 // #/cluster/ID/tab to the detail views, and runs the structural actions (create, register, move, detach,
 // rename, delete) and the sign-in. Uses only the public REST API (docs/http-api.md).
 import { request, onAuthRequired, nodeBase } from './api.js';
@@ -9,7 +10,12 @@ import { driftView } from './drift.js';
 import { historyView } from './history.js';
 import { previewAndApply, showResults, outcomeText } from './cluster.js';
 
-const POLL_MS = 2000;
+/** The tree is polled this often only while the event stream is down (refused, or the daemon unreachable). */
+const FALLBACK_POLL_MS = 15000;
+/** A stream the daemon refused (401, 503) is tried again after this long; the browser retries other failures. */
+const RESUBSCRIBE_MS = 10000;
+const EVENT_TYPES = ['node.created', 'node.changed', 'node.removed', 'pin.changed', 'key.changed', 'status',
+  'delivery', 'rollout', 'reset'];
 const TABS = {
   instance: [['keys', 'Keys'], ['history', 'History'], ['settings', 'Settings']],
   cluster: [['keys', 'Pinned keys'], ['drift', 'Drift'], ['history', 'History'], ['settings', 'Settings']],
@@ -28,6 +34,10 @@ const els = {
 let forest = new Forest([]);
 let shown = { key: null, headJson: null };
 let polling = null;
+let stream = null;
+let resubscribe = null;
+let reloadQueued = false;
+let staleWhileHidden = false;
 let signingIn = false;
 /** In demo mode the stand-ins by instance id ({port, running}); null otherwise, undefined until known. */
 let demo;
@@ -62,9 +72,55 @@ async function loadDemo() {
   }
 }
 
+/**
+ * Subscribes to the daemon's live events: each change reloads the tree (several at once: one reload). While the
+ * browser reconnects by itself (it resumes with Last-Event-ID) or the daemon refused the stream, a slow poll keeps
+ * the tree fresh; an open stream stops it.
+ */
+function subscribe() {
+  clearTimeout(resubscribe);
+  if (stream) stream.close();
+  stream = new EventSource('/api/events');
+  stream.onopen = () => {
+    stopPolling();
+    document.body.dataset.live = 'events';
+    reloadSoon();
+  };
+  for (const type of EVENT_TYPES) stream.addEventListener(type, reloadSoon);
+  stream.onerror = () => {
+    document.body.dataset.live = 'poll';
+    startPolling();
+    if (stream.readyState === EventSource.CLOSED && !signingIn) resubscribe = setTimeout(subscribe, RESUBSCRIBE_MS);
+  };
+}
+
+function unsubscribe() {
+  clearTimeout(resubscribe);
+  if (stream) stream.close();
+  stream = null;
+}
+
+function reloadSoon() {
+  if (document.hidden) {
+    staleWhileHidden = true;
+    return;
+  }
+  if (reloadQueued) return;
+  reloadQueued = true;
+  setTimeout(() => {
+    reloadQueued = false;
+    if (!signingIn) loadTree();
+  }, 50);
+}
+
 function startPolling() {
+  if (polling) return;
+  polling = setInterval(() => { if (!document.hidden && !signingIn) loadTree(); }, FALLBACK_POLL_MS);
+}
+
+function stopPolling() {
   clearInterval(polling);
-  polling = setInterval(() => { if (!document.hidden && !signingIn) loadTree(); }, POLL_MS);
+  polling = null;
 }
 
 function renderSummary() {
@@ -402,6 +458,7 @@ function showSignIn(sessionEnded) {
       renderSession();
       shown.key = null;
       await loadTree();
+      subscribe();
     } catch (x) {
       error.textContent = x.message;
     }
@@ -420,8 +477,10 @@ function renderSession() {
     user ? h('button', { class: 'link', onclick: async () => {
       try { await request('DELETE', '/api/session'); } catch (e) { showError(e, 'Signing out'); }
       sessionStorage.removeItem('clusterd.user');
+      unsubscribe();
       renderSession();
       loadTree();
+      subscribe();
     } }, 'Sign out') : '');
 }
 
@@ -434,6 +493,12 @@ onAuthRequired(() => {
   showSignIn(wasSignedIn);
 });
 window.addEventListener('hashchange', () => { route(); });
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && staleWhileHidden) {
+    staleWhileHidden = false;
+    reloadSoon();
+  }
+});
 els.search.addEventListener('input', () => view.setFilter(els.search.value));
 document.getElementById('new-cluster').addEventListener('click', () => createCluster(parseHash()?.type === 'cluster' ? parseHash().id : null));
 document.getElementById('new-instance').addEventListener('click', () => registerInstance());
@@ -442,4 +507,4 @@ document.getElementById('collapse-all').addEventListener('click', () => view.set
 window.addEventListener('unhandledrejection', e => showError(e.reason || new Error('unexpected error')));
 renderSession();
 loadTree();
-startPolling();
+subscribe();

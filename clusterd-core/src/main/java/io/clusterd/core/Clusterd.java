@@ -16,6 +16,7 @@ import io.clusterd.LookupResult;
 import io.clusterd.Node;
 import io.clusterd.Pin;
 import io.clusterd.core.internal.Deliveries;
+import io.clusterd.core.internal.EventHub;
 import io.clusterd.core.internal.Forwarder;
 import io.clusterd.core.internal.GuardedTree;
 import io.clusterd.core.internal.HistoryLog;
@@ -25,6 +26,7 @@ import io.clusterd.core.internal.Reconciler;
 import io.clusterd.core.internal.Rollouts;
 import io.clusterd.core.internal.StateModel;
 import io.clusterd.core.internal.StatusBoard;
+import io.clusterd.core.internal.StatusWatch;
 import io.clusterd.core.internal.StoreWriter;
 import io.clusterd.core.internal.SyncPreview;
 import io.clusterd.core.internal.Tree;
@@ -38,6 +40,7 @@ import io.clusterd.spi.TransportConfig;
 import io.clusterd.spi.TransportFactory;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +84,8 @@ public final class Clusterd implements AutoCloseable {
   private final TransportPool transports;
   private final StatusBoard board;
   private final Deliveries deliveries;
+  private final EventHub events;
+  private final StatusWatch statusWatch;
   private final Forwarder forwarder;
   private final InstanceChecks checks;
   private final Reconciler reconciler;
@@ -98,9 +103,11 @@ public final class Clusterd implements AutoCloseable {
     this.tree = new GuardedTree(loaded);
     this.planner = new Planner(loaded, b.ids, new HistoryLog(store::history));
     this.transports = new TransportPool(b.transports.resolve(), b.connectTimeout, b.responseTimeout);
-    this.board = new StatusBoard(clock);
-    this.deliveries = new Deliveries(transports::transport, board, commits, clock, b.maxInFlight, b.maxAttempts,
-        b.retryBackoff);
+    this.board = new StatusBoard(clock, this::statusMayHaveChanged);
+    this.events = new EventHub(store, tree, this::statusSnapshot, b.maxSubscribers, b.subscriberQueue);
+    this.deliveries = new Deliveries(transports::transport, board, this::delivered, commits, clock, b.maxInFlight,
+        b.maxAttempts, b.retryBackoff);
+    this.statusWatch = new StatusWatch(board, deliveries::pendingCount, events);
     this.forwarder = new Forwarder(transports, board, deliveries::answered);
     this.checks = new InstanceChecks(forwarder);
     this.reconciler = new Reconciler(tree, forwarder, deliveries, board,
@@ -219,9 +226,11 @@ public final class Clusterd implements AutoCloseable {
       WritePlan plan = planning.apply(t).refuseIfConflicting();
       Plan described = plan.describe(t);
       Deliveries.Batch batch = deliveries.number(plan, t);
+      EventHub.Before before = events.before(plan.store().history(), t);
       commits.apply(batch.withRows(plan.store()));
       plan.applyTo(t);
       follow(plan.effects(), t);
+      events.committed(before, t);
       Optional<Node> node = plan.resultNode().filter(t::contains).map(t::subtree);
       return deliveries.deliver(batch).thenApply(outcomes -> {
         FanOutResult fanOut = FanOutResult.perInstance(outcomes);
@@ -238,12 +247,33 @@ public final class Clusterd implements AutoCloseable {
       deliveries.forget(gone);
       transports.release(gone);
       board.forget(gone);
+      statusWatch.forget(gone);
       reconciler.forget(gone);
     }
     for (String moved : effects.reboundInstances()) {
       deliveries.rebind(t.instance(moved).orElseThrow());
       board.drift(moved, List.of());
     }
+  }
+
+  private void statusMayHaveChanged(String instance) {
+    statusWatch.check(instance);
+  }
+
+  /** A delivery's outcome is an event, and the instance's status may have changed with it. */
+  private void delivered(Instance instance, KeyOperation op, long seq, InstanceOutcome outcome) {
+    events.delivered(instance, op, seq, outcome);
+    statusWatch.check(instance.id());
+  }
+
+  /** The status of every instance, for a subscriber that resumes (what it missed of them is not replayed). */
+  private List<Event> statusSnapshot(EventId id) {
+    List<Event> out = new ArrayList<>();
+    for (Instance i : instances()) {
+      int pending = deliveries.pendingCount(i.id());
+      out.add(new Event.Status(id, board.status(i.id(), pending), pending, events.lineageNow(i.id())));
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------------------------- conveniences
@@ -475,6 +505,14 @@ public final class Clusterd implements AutoCloseable {
     return deliveries.pendingCount(instance);
   }
 
+  /**
+   * The live events: every committed change (one per history entry, with its sequence number), status change and
+   * delivery outcome, for subscribers that may resume after the last id they saw (docs/http-api.md, "Live events").
+   */
+  public Events events() {
+    return events;
+  }
+
   /** The engine's counters: reconciler passes and failures, store commits and their time. */
   public EngineStats stats() {
     return new EngineStats(reconciler.runs(), reconciler.failures(), commits.commits(), commits.commitTime());
@@ -523,6 +561,8 @@ public final class Clusterd implements AutoCloseable {
     private Duration reconcileEvery = Duration.ofSeconds(30);
     private Duration rolloutTick = Duration.ofSeconds(1);
     private Scheduler scheduler;
+    private int maxSubscribers = 64;
+    private int subscriberQueue = 1024;
 
     private Builder() { }
 
@@ -626,6 +666,24 @@ public final class Clusterd implements AutoCloseable {
         throw new IllegalArgumentException("rolloutTick must not be negative: " + d);
       }
       this.rolloutTick = d;
+      return this;
+    }
+
+    /** Bound on subscribers of {@link Clusterd#events()} (default 64); one more is refused {@code UNAVAILABLE}. */
+    public Builder maxSubscribers(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxSubscribers must be at least 1: " + n);
+      }
+      this.maxSubscribers = n;
+      return this;
+    }
+
+    /** Live events that may wait for one subscriber (default 1024); a subscriber that lets more wait is dropped. */
+    public Builder subscriberQueue(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("subscriberQueue must be at least 1: " + n);
+      }
+      this.subscriberQueue = n;
       return this;
     }
 

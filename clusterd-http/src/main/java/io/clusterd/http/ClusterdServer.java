@@ -262,6 +262,7 @@ public final class ClusterdServer implements AutoCloseable {
       app.start(config.bind(), config.port());
     } catch (RuntimeException e) {
       app.stop();
+      api.close();
       metrics.close();
       throw cannotListen(config, e);
     }
@@ -410,6 +411,7 @@ public final class ClusterdServer implements AutoCloseable {
     if (tlsWatcher != null) {
       tlsWatcher.shutdownNow();
     }
+    api.close();
     app.stop();
     metrics.close();
   }

@@ -74,6 +74,10 @@ public final class Main implements Callable<Integer> {
       defaultValue = "256")
   int maxInFlight;
 
+  @Option(names = "--max-subscribers", description = "bound on open GET /api/events streams (default ${DEFAULT-VALUE})",
+      defaultValue = "64")
+  int maxSubscribers;
+
   @Option(names = "--timeout", description = "response timeout per instance request, e.g. 10s (default ${DEFAULT-VALUE})",
       defaultValue = "10s", converter = DurationConverter.class)
   Duration timeout;
@@ -315,6 +319,9 @@ public final class Main implements Callable<Integer> {
       if (maxInFlight < 1) {
         throw new IllegalArgumentException("--max-in-flight must be at least 1");
       }
+      if (maxSubscribers < 1) {
+        throw new IllegalArgumentException("--max-subscribers must be at least 1");
+      }
       if (keepAlive.toSeconds() < 1) {
         throw new IllegalArgumentException("--keep-alive must be at least 1s, e.g. 20s");
       }
@@ -388,7 +395,7 @@ public final class Main implements Callable<Integer> {
     try {
       return Guice.createInjector(
           new ClusterdModule(b -> b.maxInFlight(maxInFlight).responseTimeout(timeout).connectTimeout(connectTimeout)
-              .reconcileEvery(reconcileEvery), new HttpTransportFactory(serverConfig.addressPolicy(), instanceTls())),
+              .reconcileEvery(reconcileEvery).maxSubscribers(maxSubscribers), new HttpTransportFactory(serverConfig.addressPolicy(), instanceTls())),
           new ClusterdHttpModule(serverConfig),
           binder -> {
             OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);

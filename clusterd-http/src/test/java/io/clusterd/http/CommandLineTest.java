@@ -39,7 +39,8 @@ class CommandLineTest {
   @Test
   void flags_setEveryOption() {
     Main m = parse("--port", "4000", "--bind", "127.0.0.2", "--token", "ops:admin:secret-123", "--timeout", "500ms",
-        "--reconcile-every", "0", "--allow-hosts", "http://10.*,http://192.168.*", "--max-in-flight", "8");
+        "--reconcile-every", "0", "--allow-hosts", "http://10.*,http://192.168.*", "--max-in-flight", "8",
+        "--max-subscribers", "5");
     assertEquals(4000, m.port);
     assertEquals("127.0.0.2", m.bind);
     assertEquals(List.of("ops:admin:secret-123"), m.tokens);
@@ -47,6 +48,7 @@ class CommandLineTest {
     assertEquals(Duration.ZERO, m.reconcileEvery);
     assertEquals(List.of("http://10.*", "http://192.168.*"), m.allowHosts);
     assertEquals(8, m.maxInFlight);
+    assertEquals(5, m.maxSubscribers);
   }
 
   @Test
@@ -75,6 +77,7 @@ class CommandLineTest {
     assertEquals(2, Main.run("--demo", "--demo-ports", "65530"), "twelve ports do not fit");
     assertEquals(2, Main.run("--log-level", "loud"));
     assertEquals(2, Main.run("--log-format", "xml"));
+    assertEquals(2, Main.run("--max-subscribers", "0"));
   }
 
   @Test

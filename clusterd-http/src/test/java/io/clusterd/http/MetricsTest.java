@@ -59,6 +59,8 @@ class MetricsTest {
         "clusterd_reconciler_runs_total 1.0",
         "clusterd_reconciler_failures_total",
         "clusterd_store_commits_seconds_count",
+        "clusterd_events_subscribers 0.0",
+        "clusterd_events_dropped_total 0.0",
         "clusterd_fanout_size_instances_count{} 1",
         "clusterd_fanout_size_instances_sum{} 2.0",
         "# HELP http_server_requests_seconds HTTP requests served",

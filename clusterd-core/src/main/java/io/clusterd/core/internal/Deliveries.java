@@ -35,6 +35,11 @@ public final class Deliveries implements AutoCloseable {
   /** One operation for one instance; {@code seq > 0} when it is durable desired state with an outbox row. */
   public record Send(Instance instance, KeyOperation operation, long seq) { }
 
+  /** Hears the outcome of each try of an operation on an instance, after its lane moved on; must not block. */
+  public interface Outcomes {
+    void delivered(Instance instance, KeyOperation op, long seq, InstanceOutcome outcome);
+  }
+
   /** The numbered sends of one plan and the outbox rows its store batch must carry. */
   public record Batch(List<Send> sends, List<PendingDelivery> rows) {
     public Batch {
@@ -58,7 +63,14 @@ public final class Deliveries implements AutoCloseable {
 
   public Deliveries(Function<Instance, io.clusterd.spi.Transport> transports, StatusBoard board, StoreWriter store,
       Clock clock, int maxInFlight, int maxAttempts, Duration retryBackoff) {
-    this.dispatcher = new Dispatcher(transports, maxInFlight, board::observe, maxAttempts, retryBackoff);
+    this(transports, board, (i, op, seq, o) -> { }, store, clock, maxInFlight, maxAttempts, retryBackoff);
+  }
+
+  /** {@code outcomes} hears the outcome of each try of an operation on an instance (the live events). */
+  public Deliveries(Function<Instance, io.clusterd.spi.Transport> transports, StatusBoard board,
+      Outcomes outcomes, StoreWriter store, Clock clock, int maxInFlight, int maxAttempts,
+      Duration retryBackoff) {
+    this.dispatcher = new Dispatcher(transports, maxInFlight, board::observe, outcomes, maxAttempts, retryBackoff);
     this.store = store;
     this.clock = clock;
   }

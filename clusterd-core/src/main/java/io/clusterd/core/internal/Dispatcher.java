@@ -61,6 +61,7 @@ final class Dispatcher {
   private final Function<Instance, Transport> transports;
   private final AsyncLimiter limiter;
   private final Observer observer;
+  private final Deliveries.Outcomes outcomes;
   private final int maxAttempts;
   private final Duration backoff;
   private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
@@ -69,9 +70,15 @@ final class Dispatcher {
 
   Dispatcher(Function<Instance, Transport> transports, int maxInFlight, Observer observer,
       int maxAttempts, Duration backoff) {
+    this(transports, maxInFlight, observer, (i, op, seq, o) -> { }, maxAttempts, backoff);
+  }
+
+  Dispatcher(Function<Instance, Transport> transports, int maxInFlight, Observer observer, Deliveries.Outcomes outcomes,
+      int maxAttempts, Duration backoff) {
     this.transports = transports;
     this.limiter = new AsyncLimiter(maxInFlight);
     this.observer = observer;
+    this.outcomes = outcomes;
     this.maxAttempts = Math.max(1, maxAttempts);
     this.backoff = backoff;
   }
@@ -170,7 +177,10 @@ final class Dispatcher {
         "instance '" + instanceId + "' was unregistered while the write was queued; it was not sent",
         Map.of("instance", instanceId));
     for (Item i : dropped) {
-      i.done.complete(InstanceOutcome.failure(instanceId, instance.endpoint().toString(), gone, gone.httpStatus(), 0));
+      InstanceOutcome o = InstanceOutcome.failure(instanceId, instance.endpoint().toString(), gone, gone.httpStatus(),
+          0);
+      i.done.complete(o);
+      outcomes.delivered(instance, i.op, i.seq, o);
     }
   }
 
@@ -213,7 +223,9 @@ final class Dispatcher {
       String host = instance.endpoint().toString();
       if (error == null) {
         observer.observe(instance.id(), Optional.empty());
-        done(lane, item, InstanceOutcome.success(instance.id(), host, latencyMs));
+        InstanceOutcome success = InstanceOutcome.success(instance.id(), host, latencyMs);
+        done(lane, item, success);
+        outcomes.delivered(instance, item.op, item.seq, success);
         runNext(lane, finished);
         return;
       }
@@ -226,6 +238,7 @@ final class Dispatcher {
       if (!keep) {
         // refused by the instance, or not safe to resend: answer and go on with the rest of the lane
         done(lane, item, failure);
+        outcomes.delivered(instance, item.op, item.seq, failure);
         runNext(lane, finished);
         return;
       }
@@ -240,6 +253,7 @@ final class Dispatcher {
         w.done.complete(w == item ? failure : new InstanceOutcome(instance.id(), host, failure.status(),
             failure.error(), 0));
       }
+      outcomes.delivered(instance, item.op, item.seq, failure);
       if (finished != null) {
         finished.complete(null);
       }

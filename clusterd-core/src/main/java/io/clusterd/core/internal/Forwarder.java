@@ -33,10 +33,10 @@ public final class Forwarder {
     }
     return result.whenComplete((v, t) -> {
       if (t == null) {
-        board.observe(instance.id(), Optional.empty());
+        board.observeRead(instance.id(), Optional.empty());
         answered.accept(instance.id());
       } else if (ClusterdException.unwrap(t) instanceof ClusterdException e) {
-        board.observe(instance.id(), Optional.of(e));
+        board.observeRead(instance.id(), Optional.of(e));
       }
     });
   }

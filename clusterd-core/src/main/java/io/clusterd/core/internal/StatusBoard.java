@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * What is known of each instance: when it last answered, whether it is reachable and why not, and its drift as
@@ -20,11 +21,27 @@ public final class StatusBoard {
   private record Health(Optional<Instant> lastSeen, boolean reachable, String lastError) { }
 
   private final Clock clock;
+  private final Consumer<String> changed;
   private final Map<String, Health> health = new ConcurrentHashMap<>();
   private final Map<String, List<Drift>> drifts = new ConcurrentHashMap<>();
 
   public StatusBoard(Clock clock) {
+    this(clock, id -> { });
+  }
+
+  /**
+   * @param changed hears of an instance whose status may have changed: after a forwarded read, a drift check or a
+   *     sync (deliveries report through their outcome instead)
+   */
+  public StatusBoard(Clock clock, Consumer<String> changed) {
     this.clock = clock;
+    this.changed = changed;
+  }
+
+  /** Records the answer to a forwarded read or probe, as {@link #observe} does; its status may have changed. */
+  public void observeRead(String instance, Optional<ClusterdException> failure) {
+    observe(instance, failure);
+    changed.accept(instance);
   }
 
   /** Records that an instance answered (empty) or how it failed. */
@@ -53,12 +70,16 @@ public final class StatusBoard {
     } else {
       drifts.put(instance, List.copyOf(found));
     }
+    changed.accept(instance);
   }
 
   /** After a sync: every instance that took all its effective pins again is in sync. */
   public void resynced(WritePlan.Effects effects, FanOutResult fanOut) {
     if (effects.resync()) {
-      fanOut.results().stream().filter(InstanceOutcome::succeeded).forEach(o -> drifts.remove(o.instance()));
+      fanOut.results().stream().filter(InstanceOutcome::succeeded).forEach(o -> {
+        drifts.remove(o.instance());
+        changed.accept(o.instance());
+      });
     }
   }
 

@@ -8,7 +8,8 @@ import java.util.List;
  * heap, store reopen), {@code fanout} (cluster writes to 1..1000 instances against sequential dispatch and a
  * single instance), {@code proxy} (reads through the daemon against direct reads), {@code writes} (instance
  * writes checked against the host's metadata against unchecked and direct writes), {@code rollout} (a rollout in 4
- * waves with verify against one fan-out with read-back). No argument runs all.
+ * waves with verify against one fan-out with read-back), {@code events} (live events over HTTP at 500 writes/s
+ * against the writes alone). No argument runs all.
  */
 public final class Benchmarks {
   private Benchmarks() { }
@@ -25,7 +26,7 @@ public final class Benchmarks {
       return;
     }
     List<String> which = args.length == 0
-        ? List.of("registry", "fanout", "proxy", "writes", "rollout") : Arrays.asList(args);
+        ? List.of("registry", "fanout", "proxy", "writes", "rollout", "events") : Arrays.asList(args);
     for (String b : which) {
       switch (b) {
         case "registry" -> RegistryBenchmark.run(System.out);
@@ -33,8 +34,9 @@ public final class Benchmarks {
         case "proxy" -> ProxyBenchmark.run(System.out);
         case "writes" -> WriteBenchmark.run(System.out);
         case "rollout" -> RolloutBenchmark.run(System.out);
+        case "events" -> EventsBenchmark.run(System.out);
         default -> throw new IllegalArgumentException("unknown benchmark '" + b
-            + "': registry, fanout, proxy, writes or rollout");
+            + "': registry, fanout, proxy, writes, rollout or events");
       }
     }
   }

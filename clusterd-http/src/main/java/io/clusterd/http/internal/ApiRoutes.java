@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * The REST API (docs/http-api.md), assembled from one class per resource; each handler maps the protocol onto the
  * {@link Clusterd} facade and nothing more. Keeps the one list of registered routes that OpenAPI describes.
  */
-public final class ApiRoutes {
+public final class ApiRoutes implements AutoCloseable {
   /**
    * A registered route as the OpenAPI description tells it: its request body (a schema name, and the record it is
    * bound to when there is one), the query parameters it reads, its success answers (status to schema name,
@@ -66,6 +66,7 @@ public final class ApiRoutes {
   private final Optional<DemoTree> demo;
   private final List<Route> routes = new ArrayList<>();
   private final Scopes scopes;
+  private EventStreams events;
 
   public ApiRoutes(Clusterd clusterd, ServerConfig config, Auth auth, Metrics metrics, String version) {
     this(clusterd, config, auth, metrics, version, Optional.empty());
@@ -112,6 +113,16 @@ public final class ApiRoutes {
     demo.ifPresent(d -> new DemoRoutes(clusterd, d).register(table));
     new StateRoutes(clusterd, config, changes).register(table);
     new RollbackRoutes(clusterd, changes).register(table);
+    events = new EventStreams(clusterd.events(), auth);
+    events.register(table);
     ErrorAnswers.register(r);
+  }
+
+  /** Ends the open event streams and their threads. */
+  @Override
+  public void close() {
+    if (events != null) {
+      events.close();
+    }
   }
 }

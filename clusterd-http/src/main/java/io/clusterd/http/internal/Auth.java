@@ -51,6 +51,7 @@ public final class Auth {
   private final Clock clock;
   private final FailureLimiter failures;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final List<java.util.function.Consumer<String>> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final SecureRandom random = new SecureRandom();
 
   /** Sessions with the default lifetimes of {@link ServerConfig}, on the system clock. */
@@ -121,6 +122,12 @@ public final class Auth {
     return s == null ? Optional.empty() : Optional.of(s.principal());
   }
 
+  /** Whether a session is open (neither closed nor expired), without counting the question as a use of it. */
+  public boolean sessionOpen(String session) {
+    Session s = session == null ? null : sessions.get(session);
+    return s != null && !expired(s, clock.instant());
+  }
+
   /** Starts a browser session for a valid token; the id goes into an HttpOnly cookie. */
   public String openSession(Principal p) {
     Instant now = clock.instant();
@@ -137,9 +144,14 @@ public final class Auth {
   }
 
   public void closeSession(String id) {
-    if (id != null) {
-      sessions.remove(id);
+    if (id != null && sessions.remove(id) != null) {
+      closed.forEach(c -> c.accept(id));
     }
+  }
+
+  /** Hears the id of each session signed out ({@link #closeSession}), e.g. to end its event streams. */
+  public void onSessionClosed(java.util.function.Consumer<String> listener) {
+    closed.add(listener);
   }
 
   /** Checks the self-registration key sent from {@code address}; a wrong key counts against the address. */

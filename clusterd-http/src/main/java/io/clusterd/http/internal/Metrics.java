@@ -66,6 +66,10 @@ public final class Metrics implements AutoCloseable {
     FunctionTimer.builder("clusterd.store.commits", clusterd, c -> c.stats().storeCommits(),
             c -> c.stats().storeCommitTime().toNanos(), TimeUnit.NANOSECONDS)
         .description("durable store commits and the time they took").register(registry);
+    Gauge.builder("clusterd.events.subscribers", clusterd, c -> c.events().subscribers())
+        .description("open live-event streams (GET /api/events)").register(registry);
+    FunctionCounter.builder("clusterd.events.dropped", clusterd, c -> c.events().dropped())
+        .description("live-event subscribers dropped because they did not read fast enough").register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

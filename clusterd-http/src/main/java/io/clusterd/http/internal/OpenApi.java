@@ -200,6 +200,10 @@ public final class OpenApi {
           + " version", "content", Map.of("application/json", Map.of("schema", ref(schema)), "application/yaml",
           Map.of("schema", ref(schema))));
     }
+    if (schema.equals("EventStream")) {
+      return Map.of("description", "a stream of Server-Sent Events (docs/http-api.md, Live events)", "content",
+          Map.of("text/event-stream", Map.of("schema", ref(schema))));
+    }
     if (TEXT_ANSWERS.contains(schema)) {
       return Map.of("description", what, "content", Map.of("text/plain", Map.of("schema", ref(schema))));
     }
@@ -273,6 +277,11 @@ public final class OpenApi {
     q.put("apikey", query("apikey", Map.of("type", "string"), "the key given with --register-key"));
     q.put("prune", query("prune", Map.of("type", "boolean"),
         "true removes the nodes the document leaves out (they are listed in the plan either way)"));
+    q.put("lastEventId", query("lastEventId", Map.of("type", "string"),
+        "as the Last-Event-ID header, for clients that cannot set it; the header wins"));
+    q.put("Last-Event-ID", Map.of("name", "Last-Event-ID", "in", "header", "required", false, "schema",
+        Map.of("type", "string"), "description", "the id of the last event received (42 or 42.3): what came after "
+        + "it is replayed first, or a reset event says to reload"));
     q.put("If-Match", Map.of("name", "If-Match", "in", "header", "required", false, "schema", Map.of("type", "string"),
         "description", "the ETag of GET /api/state: refuses with 412 STATE_CHANGED when the state changed since"));
     return q;
@@ -404,6 +413,8 @@ public final class OpenApi {
     s.put("OpenApiDocument", Map.of("type", "object", "required", List.of("openapi", "info", "paths"),
         "description", "this document"));
     s.put("PrometheusText", Map.of("type", "string", "description", "metrics in Prometheus text format"));
+    s.put("EventStream", Map.of("type", "string", "description", "Server-Sent Events: id, event (node.created, "
+        + "node.changed, node.removed, pin.changed, key.changed, status, delivery, rollout, reset) and JSON data"));
     stateSchemas(s);
     rolloutSchemas(s);
     s.put("MetaEntries", Map.of("type", "object", "minProperties", 1, "additionalProperties", STR,
