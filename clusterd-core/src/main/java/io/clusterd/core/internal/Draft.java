@@ -30,6 +30,7 @@ final class Draft {
   private boolean direct;
   private boolean resync;
   private Optional<String> resultNode = Optional.empty();
+  private List<String> resultNodes = List.of();
   private final Map<String, io.clusterd.Instance> instancesAfter = new LinkedHashMap<>();
   private Optional<io.clusterd.core.StateDiff> state = Optional.empty();
 
@@ -50,6 +51,11 @@ final class Draft {
 
   boolean refused() {
     return !conflicts.isEmpty();
+  }
+
+  /** The conflicts found so far. */
+  List<Conflict> conflicts() {
+    return List.copyOf(conflicts);
   }
 
   StoreChanges.Builder store() {
@@ -119,8 +125,13 @@ final class Draft {
     resultNode = Optional.of(node);
   }
 
+  /** The nodes a change creates several of (a bulk registration), in order; the result has no single node. */
+  void results(List<String> nodes) {
+    resultNodes = List.copyOf(nodes);
+  }
+
   WritePlan build() {
     return new WritePlan(conflicts, store, edits, sends, !direct,
-        new WritePlan.Effects(removed, rebound, resync), resultNode, instancesAfter, state);
+        new WritePlan.Effects(removed, rebound, resync), resultNode, resultNodes, instancesAfter, state);
   }
 }

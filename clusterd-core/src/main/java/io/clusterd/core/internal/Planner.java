@@ -26,6 +26,7 @@ public final class Planner {
     KeyWritePlanner keys = new KeyWritePlanner(tree, rules, steps);
     StatePlanner state = new StatePlanner(tree);
     on(Change.RegisterInstance.class, (d, c) -> instances.register(d, c.spec()));
+    on(Change.RegisterInstances.class, (d, c) -> instances.registerAll(d, c.specs()));
     on(Change.UpdateInstance.class, (d, c) -> instances.update(d, c.instance(), c.update(),
         tree.parentOf(c.instance())));
     on(Change.UnregisterInstance.class, (d, c) -> instances.unregister(d, c.instance()));
