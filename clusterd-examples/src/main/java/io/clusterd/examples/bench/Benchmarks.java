@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * Runs the benchmarks and prints their tables: {@code registry} (conflict checks on a 100,000-instance tree,
  * heap, store reopen), {@code fanout} (cluster writes to 1..1000 instances against sequential dispatch and a
- * single instance), {@code proxy} (reads through the daemon against direct reads). No argument runs all.
+ * single instance), {@code proxy} (reads through the daemon against direct reads), {@code daemon} (the jar as a
+ * child process: start-up, bulk registration, memory, launcher settings against JVM defaults). No argument runs
+ * all.
  */
 public final class Benchmarks {
   private Benchmarks() { }
@@ -18,17 +20,23 @@ public final class Benchmarks {
       FanOutBenchmark.warmUp();
       var r = FanOutBenchmark.measure(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
           Integer.getInteger("bench.inflight", 256), 30);
-      System.out.printf("N=%s d=%sms p50 %.1f ms p99 %.1f ms, %.0f instance-writes/s%n", args[1], args[2],
-          r.latency().p50Millis(), r.latency().p99Millis(), r.writesPerSecond());
+      int n = Integer.parseInt(args[1]);
+      int d = Integer.parseInt(args[2]);
+      System.out.printf("N=%d d=%dms p50 %.1f ms p99 %.1f ms, %.0f instance-writes/s, cpu/write %.0f us, limit %.1f ms,"
+          + " p50/limit %.2f%n", n, d, r.latency().p50Millis(), r.latency().p99Millis(), r.writesPerSecond(),
+          r.cpuMicrosPerWrite(), r.limitMillis(n, d), r.latency().p50Millis() / r.limitMillis(n, d));
       return;
     }
-    List<String> which = args.length == 0 ? List.of("registry", "fanout", "proxy") : Arrays.asList(args);
+    List<String> which = args.length == 0 ? List.of("registry", "fanout", "proxy", "daemon") : Arrays.asList(args);
     for (String b : which) {
       switch (b) {
         case "registry" -> RegistryBenchmark.run(System.out);
         case "fanout" -> FanOutBenchmark.run(System.out);
         case "proxy" -> ProxyBenchmark.run(System.out);
-        default -> throw new IllegalArgumentException("unknown benchmark '" + b + "': registry, fanout or proxy");
+        case "daemon" -> DaemonBenchmark.run(System.out);
+        case "exchanges" -> FanOutBenchmark.exchanges(System.out);
+        default -> throw new IllegalArgumentException("unknown benchmark '" + b
+            + "': registry, fanout, proxy, daemon or exchanges");
       }
     }
   }
