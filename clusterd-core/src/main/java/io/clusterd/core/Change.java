@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A mutation of clusterd, as a value: register, edit and unregister instances, create, edit, move and delete
+ * A mutation of clusterd, as a value: register (one or many at once), edit and unregister instances, create, edit, move and delete
  * clusters, attach and detach members, write keys of clusters (pins, fanned out) or of instances, set several
  * metadata entries of a pin at once, sync, apply a desired-state document, and roll pins back to an earlier point.
  * Every change can be {@linkplain Clusterd#plan planned} (a dry run that reports conflicts and per-instance
@@ -31,6 +31,22 @@ public sealed interface Change {
   record RegisterInstance(InstanceSpec spec) implements Change {
     public RegisterInstance {
       Objects.requireNonNull(spec, "spec");
+    }
+  }
+
+  /**
+   * Registers several instances as one change: every element is checked (C7, ids and endpoints, and no two
+   * elements with the same id or host) before any is registered; a refusal lists every refused element, each
+   * conflict with the element's {@code index} in {@code specs}. Accepted, all of them are stored in one
+   * transaction with one history entry per instance.
+   */
+  record RegisterInstances(List<InstanceSpec> specs) implements Change {
+    public RegisterInstances {
+      Objects.requireNonNull(specs, "specs");
+      if (specs.isEmpty()) {
+        throw new IllegalArgumentException("a bulk registration needs at least one instance");
+      }
+      specs = List.copyOf(specs);
     }
   }
 

@@ -232,11 +232,12 @@ public final class Clusterd implements AutoCloseable {
       follow(plan.effects(), t);
       events.committed(before, t);
       Optional<Node> node = plan.resultNode().filter(t::contains).map(t::subtree);
+      List<Node> nodes = plan.resultNodes().stream().filter(t::contains).map(t::subtree).toList();
       return deliveries.deliver(batch).thenApply(outcomes -> {
         FanOutResult fanOut = FanOutResult.perInstance(outcomes);
         board.resynced(plan.effects(), fanOut);
         rollouts.delivered(plan.effects(), fanOut);
-        return new ChangeResult(node, described, fanOut);
+        return new ChangeResult(node, described, fanOut, nodes);
       });
     });
   }
@@ -281,6 +282,17 @@ public final class Clusterd implements AutoCloseable {
   /** Registers an instance (C7). */
   public Instance registerInstance(InstanceSpec spec) {
     return (Instance) apply(new Change.RegisterInstance(spec)).join().node().orElseThrow();
+  }
+
+  /**
+   * Registers several instances as one change (C7 for each, and no two of them with the same id or host): all or
+   * nothing, one store transaction, one history entry per instance.
+   *
+   * @return the instances in the order of {@code specs}
+   * @throws ClusterdException listing every refused element, each conflict with its {@code index} in the list
+   */
+  public List<Instance> registerInstances(List<InstanceSpec> specs) {
+    return apply(new Change.RegisterInstances(specs)).join().nodes().stream().map(n -> (Instance) n).toList();
   }
 
   /** Creates a cluster, with its initial members (C4-C6 for each). */

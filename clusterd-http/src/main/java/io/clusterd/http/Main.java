@@ -132,8 +132,9 @@ public final class Main implements Callable<Integer> {
   Path plugins;
 
   static {
-    // The JDK HttpClient completes every sendAsync in the common pool; with fewer than two of its threads (any
-    // machine with two CPUs or fewer) that "pool" starts a new thread per response. Set before first use.
+    // The http transport needs no flag (it completes answers on threads of its own when the common pool has fewer
+    // than two threads), but with two it uses sendAsync, which holds no thread per request in flight: up to 256
+    // fewer threads in a large fan-out, so a smaller daemon. Set before first use.
     if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
       System.setProperty(COMMON_POOL_PARALLELISM,
           Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));

@@ -73,6 +73,72 @@ class ApiTest {
   @Nested
   class Instances {
     @Test
+    void registerArray_accepted_answers201WithEveryInstanceInOrderAndStoresThemAll() {
+      instance("old");
+      ApiClient.Answer dry = api.json("POST", "/api/instances?dryRun=true",
+          "[{\"id\":\"b-1\",\"name\":\"b 1\",\"host\":\"mem://b-1\"}]");
+      assertEquals(200, dry.status(), dry.raw());
+      assertTrue(dry.json().get("accepted").asBoolean());
+      assertEquals(1, clusterd.instances().size(), "a dry run registers nothing");
+
+      ApiClient.Answer a = api.json("POST", "/api/instances", "[{\"id\":\"b-1\",\"name\":\"b 1\",\"host\":\"mem://b-1\"},"
+          + "{\"name\":\"b 2\",\"host\":\"mem://b-2\",\"labels\":{\"dc\":\"eu\"}},"
+          + "{\"id\":\"b-3\",\"name\":\"b 3\",\"host\":\"mem://b-3\"}]");
+
+      assertEquals(201, a.status(), a.raw());
+      assertEquals(3, a.json().size());
+      assertEquals("b-1", a.json().get(0).get("id").asText());
+      assertEquals("mem://b-2", a.json().get(1).get("host").asText());
+      assertEquals("eu", a.json().get(1).get("labels").get("dc").asText());
+      assertEquals("b-3", a.json().get(2).get("id").asText());
+      assertEquals(4, api.get("/api/instances").json().size());
+      JsonNode history = api.get("/api/history?node=b-3").json().get("history");
+      assertEquals("register-instance", history.get(0).get("operation").asText(), history.toString());
+    }
+
+    @Test
+    void registerArray_badElements_answersEveryIndexAndRegistersNone() {
+      ApiClient.Answer a = api.json("POST", "/api/instances", "[{\"id\":\"ok-0\",\"name\":\"ok\",\"host\":\"mem://ok-0\"},"
+          + "{\"id\":\"x-1\",\"host\":\"mem://x-1\"}, 7, {\"name\":\"x\",\"host\":\"mem://x-3\",\"port\":1}]");
+
+      assertEquals(400, a.status(), a.raw());
+      JsonNode conflicts = a.json().get("error").get("conflicts");
+      assertEquals(3, conflicts.size(), a.raw());
+      assertEquals("NAME_MISSING", conflicts.get(0).get("i18n").asText());
+      assertEquals(1, conflicts.get(0).get("details").get("index").asInt());
+      assertTrue(conflicts.get(0).get("message").asText().startsWith("instance [1]: the name is missing"), a.raw());
+      assertEquals(2, conflicts.get(1).get("details").get("index").asInt());
+      assertEquals("INVALID_BODY", conflicts.get(1).get("i18n").asText());
+      assertEquals(3, conflicts.get(2).get("details").get("index").asInt());
+      assertEquals("port", conflicts.get(2).get("details").get("field").asText());
+      assertEquals(0, api.get("/api/instances").json().size());
+    }
+
+    @Test
+    void registerArray_sameHostTwiceOrTaken_answers422NamingTheIndexAndRegistersNone() {
+      instance("taken");
+      ApiClient.Answer a = api.json("POST", "/api/instances", "[{\"id\":\"n-0\",\"name\":\"n\",\"host\":\"mem://n-0\"},"
+          + "{\"id\":\"n-1\",\"name\":\"n\",\"host\":\"mem://n-0\"},"
+          + "{\"id\":\"taken\",\"name\":\"n\",\"host\":\"mem://n-2\"}]");
+
+      assertEquals(422, a.status(), a.raw());
+      assertEquals("HOST_DOES_ALREADY_EXIST", a.json().get("error").get("i18n").asText());
+      JsonNode conflicts = a.json().get("error").get("conflicts");
+      assertEquals(1, conflicts.get(0).get("details").get("index").asInt());
+      assertEquals(0, conflicts.get(0).get("details").get("sameAs").asInt());
+      assertEquals("ID_ALREADY_EXISTS", conflicts.get(1).get("i18n").asText());
+      assertEquals(2, conflicts.get(1).get("details").get("index").asInt());
+      assertEquals(1, api.get("/api/instances").json().size());
+    }
+
+    @Test
+    void registerArray_empty_answers400() {
+      ApiClient.Answer empty = api.json("POST", "/api/instances", "[]");
+      assertEquals(400, empty.status(), empty.raw());
+      assertEquals("INVALID_BODY", empty.json().get("error").get("i18n").asText());
+    }
+
+    @Test
     void register_validBody_answers201WithOriginalShape() {
       ApiClient.Answer a = api.json("POST", "/api/instances",
           "{\"name\":\"web 1\",\"host\":\"mem://web-1\",\"description\":\"front\",\"visibility\":\"advanced\"}");

@@ -97,6 +97,45 @@ class DaemonJarIT {
     }
   }
 
+  /** Runs {@code ./clusterd} of a checkout laid out in {@code checkout} (the script beside clusterd-http/target). */
+  private static Process launcher(Path checkout, Path data) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder("bash", checkout.resolve("clusterd").toString(), "--port", "0",
+        "--data-dir", data.toString(), "--reconcile-every", "0").directory(checkout.toFile()).redirectErrorStream(true);
+    pb.environment().remove("CLUSTERD_JAVA_OPTS");
+    return pb.start();
+  }
+
+  @Test
+  void launcher_firstRunWritesTheClassArchiveAtStop_laterRunsStartWithIt() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")) || Files.isExecutable(Path.of("/usr/bin/bash")));
+    Path checkout = dir.resolve("checkout");
+    Path target = Files.createDirectories(checkout.resolve("clusterd-http/target"));
+    Files.copy(Path.of("../clusterd"), checkout.resolve("clusterd"));
+    Files.copy(jar(), target.resolve("clusterd.jar"));
+    for (int run = 0; run < 2; run++) {
+      Process p = launcher(checkout, dir.resolve("data"));
+      List<String> out = new ArrayList<>();
+      try {
+        String url = await(p, LISTENING, out);
+        assertEquals(200, new ApiClient(url).get("/api/health").status());
+        if (run == 1) {
+          String args = String.join(" ", p.info().arguments().orElse(new String[0]));
+          assertTrue(args.contains("-XX:SharedArchiveFile=") && args.contains("-Xmx96m"), args);
+        }
+      } finally {
+        p.destroy(); // SIGTERM, forwarded to the daemon by the launcher
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher did not stop on SIGTERM");
+      }
+      assertEquals(143, p.exitValue(), "exit code after SIGTERM: " + out);
+      Path jsa = target.resolve("clusterd.jsa");
+      assertTrue(Files.size(jsa) > 1_000_000, "the class archive is written when the first run stops");
+      try (var files = Files.list(target)) {
+        assertEquals(List.of("clusterd.jar", "clusterd.jsa"), files.map(f -> f.getFileName().toString()).sorted()
+            .toList(), "no partial archive is left behind");
+      }
+    }
+  }
+
   @Test
   void badFlag_failsFastWithUsage() throws Exception {
     Process p = java(dir, "--port", "not-a-number");

@@ -104,8 +104,11 @@ class OpenApiDocumentTest {
 
   @Test
   void writesWithABody_describeTheirRequestBody_generatedFromTheRecords() {
-    assertEquals("#/components/schemas/NewInstance",
+    assertEquals("#/components/schemas/NewInstances",
         doc.at("/paths/~1api~1instances/post/requestBody/content/application~1json/schema/$ref").asText());
+    assertEquals("#/components/schemas/NewInstance", doc.at("/components/schemas/NewInstances/oneOf/0/$ref").asText());
+    assertEquals("#/components/schemas/NewInstance",
+        doc.at("/components/schemas/NewInstances/oneOf/1/items/$ref").asText(), "or an array of them (bulk)");
     assertEquals("#/components/schemas/NewCluster",
         doc.at("/paths/~1api~1clusters/post/requestBody/content/application~1json/schema/$ref").asText());
     JsonNode newCluster = doc.at("/components/schemas/NewCluster");

@@ -30,6 +30,7 @@ final class Draft {
   private boolean direct;
   private boolean resync;
   private Optional<String> resultNode = Optional.empty();
+  private List<String> resultNodes = List.of();
   private final Map<String, io.clusterd.Instance> instancesAfter = new LinkedHashMap<>();
   private Optional<io.clusterd.core.StateDiff> state = Optional.empty();
   private Optional<io.clusterd.core.Rollout> rollout = Optional.empty();
@@ -58,6 +59,11 @@ final class Draft {
 
   boolean refused() {
     return !conflicts.isEmpty();
+  }
+
+  /** The conflicts found so far. */
+  List<Conflict> conflicts() {
+    return List.copyOf(conflicts);
   }
 
   StoreChanges.Builder store() {
@@ -154,10 +160,6 @@ final class Draft {
     return exempted;
   }
 
-  List<Conflict> conflicts() {
-    return List.copyOf(conflicts);
-  }
-
   /** The key operations a part would send one instance. */
   List<KeyOperation> sendsOf(String instance) {
     return sends.getOrDefault(instance, List.of());
@@ -182,8 +184,13 @@ final class Draft {
     wave = Optional.of(new WritePlan.WaveSent(rolloutId, index));
   }
 
+  /** The nodes a change creates several of (a bulk registration), in order; the result has no single node. */
+  void results(List<String> nodes) {
+    resultNodes = List.copyOf(nodes);
+  }
+
   WritePlan build() {
     return new WritePlan(conflicts, store, edits, sends, !direct,
-        new WritePlan.Effects(removed, rebound, resync, wave), resultNode, instancesAfter, state, rollout);
+        new WritePlan.Effects(removed, rebound, resync, wave), resultNode, resultNodes, instancesAfter, state, rollout);
   }
 }

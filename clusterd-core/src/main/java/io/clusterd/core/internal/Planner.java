@@ -30,6 +30,7 @@ public final class Planner {
     RollbackPlanner rollbacks = new RollbackPlanner(tree, history);
     this.rollouts = new RolloutPlanner(tree, keys, ids);
     on(Change.RegisterInstance.class, (d, c) -> instances.register(d, c.spec()));
+    on(Change.RegisterInstances.class, (d, c) -> instances.registerAll(d, c.specs()));
     on(Change.UpdateInstance.class, (d, c) -> instances.update(d, c.instance(), c.update(),
         tree.parentOf(c.instance())));
     on(Change.UnregisterInstance.class, (d, c) -> instances.unregister(d, c.instance()));

@@ -51,13 +51,15 @@ public final class WritePlan {
   private final boolean durable;
   private final Effects effects;
   private final Optional<String> resultNode;
+  private final List<String> resultNodes;
   private final Map<String, Instance> instancesAfter;
   private final Optional<StateDiff> state;
   private final Optional<Rollout> rollout;
 
   WritePlan(List<Conflict> conflicts, StoreChanges.Builder store, List<Consumer<Tree>> edits,
       Map<String, List<KeyOperation>> sends, boolean durable, Effects effects, Optional<String> resultNode,
-      Map<String, Instance> instancesAfter, Optional<StateDiff> state, Optional<Rollout> rollout) {
+      List<String> resultNodes, Map<String, Instance> instancesAfter, Optional<StateDiff> state,
+      Optional<Rollout> rollout) {
     this.conflicts = List.copyOf(conflicts);
     this.storeBuilder = store;
     this.edits = List.copyOf(edits);
@@ -67,6 +69,7 @@ public final class WritePlan {
     this.durable = durable;
     this.effects = effects;
     this.resultNode = resultNode;
+    this.resultNodes = List.copyOf(resultNodes);
     this.instancesAfter = Map.copyOf(instancesAfter);
     this.state = state;
     this.rollout = rollout;
@@ -123,6 +126,11 @@ public final class WritePlan {
   /** The node the change created or edited, if any. */
   public Optional<String> resultNode() {
     return resultNode;
+  }
+
+  /** The nodes the change created or edited: the one of {@link #resultNode()}, or all of a bulk change's. */
+  public List<String> resultNodes() {
+    return resultNode.isPresent() ? List.of(resultNode.get()) : resultNodes;
   }
 
   /** The public description of this plan; the hosts are those the sends go to ({@link #target}). */

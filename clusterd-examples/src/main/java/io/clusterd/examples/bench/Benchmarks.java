@@ -9,7 +9,9 @@ import java.util.List;
  * single instance), {@code proxy} (reads through the daemon against direct reads), {@code writes} (instance
  * writes checked against the host's metadata against unchecked and direct writes), {@code rollout} (a rollout in 4
  * waves with verify against one fan-out with read-back), {@code events} (live events over HTTP at 500 writes/s
- * against the writes alone). No argument runs all.
+ * against the writes alone), {@code daemon} (the jar as a
+ * child process: start-up, bulk registration, memory, launcher settings against JVM defaults). No argument runs
+ * all.
  */
 public final class Benchmarks {
   private Benchmarks() { }
@@ -21,12 +23,15 @@ public final class Benchmarks {
       FanOutBenchmark.warmUp();
       var r = FanOutBenchmark.measure(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
           Integer.getInteger("bench.inflight", 256), 30);
-      System.out.printf("N=%s d=%sms p50 %.1f ms p99 %.1f ms, %.0f instance-writes/s%n", args[1], args[2],
-          r.latency().p50Millis(), r.latency().p99Millis(), r.writesPerSecond());
+      int n = Integer.parseInt(args[1]);
+      int d = Integer.parseInt(args[2]);
+      System.out.printf("N=%d d=%dms p50 %.1f ms p99 %.1f ms, %.0f instance-writes/s, cpu/write %.0f us, limit %.1f ms,"
+          + " p50/limit %.2f%n", n, d, r.latency().p50Millis(), r.latency().p99Millis(), r.writesPerSecond(),
+          r.cpuMicrosPerWrite(), r.limitMillis(n, d), r.latency().p50Millis() / r.limitMillis(n, d));
       return;
     }
     List<String> which = args.length == 0
-        ? List.of("registry", "fanout", "proxy", "writes", "rollout", "events") : Arrays.asList(args);
+        ? List.of("registry", "fanout", "proxy", "writes", "rollout", "events", "daemon") : Arrays.asList(args);
     for (String b : which) {
       switch (b) {
         case "registry" -> RegistryBenchmark.run(System.out);
@@ -35,8 +40,10 @@ public final class Benchmarks {
         case "writes" -> WriteBenchmark.run(System.out);
         case "rollout" -> RolloutBenchmark.run(System.out);
         case "events" -> EventsBenchmark.run(System.out);
+        case "daemon" -> DaemonBenchmark.run(System.out);
+        case "exchanges" -> FanOutBenchmark.exchanges(System.out);
         default -> throw new IllegalArgumentException("unknown benchmark '" + b
-            + "': registry, fanout, proxy, writes, rollout or events");
+            + "': registry, fanout, proxy, writes, rollout, events, daemon or exchanges");
       }
     }
   }

@@ -24,26 +24,39 @@ import java.util.List;
 final class FanOutBenchmark {
   private FanOutBenchmark() { }
 
-  record Result(Samples latency, double writesPerSecond) { }
+  record Result(Samples latency, double writesPerSecond, double cpuMicrosPerWrite) {
+    /** The machine's limit for this fan-out: d + N x (CPU per instance write) / cores, in milliseconds. */
+    double limitMillis(int n, int delayMs) {
+      return delayMs + n * cpuMicrosPerWrite / CORES / 1000.0;
+    }
+  }
+
+  private static final int CORES = Runtime.getRuntime().availableProcessors();
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   static void run(PrintStream out) throws Exception {
     warmUp();
     out.println("== fan-out: cluster write to N instances (one stand-in server, base path per instance) ==");
-    out.printf("%6s %6s %10s %10s %14s %12s %12s%n", "d(ms)", "N", "p50(ms)", "p99(ms)", "writes/s", "vs seq p50",
-        "vs N=1 p50");
+    out.printf("%6s %6s %10s %10s %14s %12s %12s %12s %10s %10s%n", "d(ms)", "N", "p50(ms)", "p99(ms)", "writes/s",
+        "vs seq p50", "vs N=1 p50", "cpu/write", "limit(ms)", "p50/limit");
     for (int delay : new int[] {0, 20}) {
       Result single = measure(1, delay, 256, 40);
       for (int n : new int[] {1, 10, 100, 1000}) {
         int writes = n >= 1000 ? 30 : 50;
         Result bounded = measure(n, delay, 256, writes);
         Result sequential = measure(n, delay, 1, delay > 0 && n >= 100 ? 2 : n >= 1000 ? 3 : 10);
-        out.printf("%6d %6d %10.1f %10.1f %14.0f %11.2fx %11.2fx%n", delay, n, bounded.latency.p50Millis(),
-            bounded.latency.p99Millis(), bounded.writesPerSecond,
+        double limit = bounded.limitMillis(n, delay);
+        out.printf("%6d %6d %10.1f %10.1f %14.0f %11.2fx %11.2fx %9.0f us %10.1f %10.2f%n", delay, n,
+            bounded.latency.p50Millis(), bounded.latency.p99Millis(), bounded.writesPerSecond,
             sequential.latency.p50Millis() / bounded.latency.p50Millis(),
-            bounded.latency.p50Millis() / single.latency.p50Millis());
+            bounded.latency.p50Millis() / single.latency.p50Millis(), bounded.cpuMicrosPerWrite, limit,
+            bounded.latency.p50Millis() / limit);
       }
     }
-    out.println("(vs seq: how many times faster than one-at-a-time dispatch; vs N=1: latency relative to one instance)");
+    out.println("(vs seq: how many times faster than one-at-a-time dispatch; vs N=1: latency relative to one instance;"
+        + " cpu/write: CPU time of this process (clusterd and the stand-in) per instance write during the same"
+        + " writes; limit: d + N x cpu/write / " + CORES + " cores, target p50/limit <= 1.3 for N >= 100)");
     out.println();
     out.println("== fan-out after the hosts' idle timeout (1 s): every write reconnects to N instances ==");
     out.printf("%6s %6s %10s %10s %12s %10s%n", "d(ms)", "N", "p50(ms)", "p99(ms)", "vs warm p50", "failed");
@@ -66,6 +79,35 @@ final class FanOutBenchmark {
             sequential.latency.p50Millis() / bounded.latency.p50Millis());
       }
     }
+    out.println();
+  }
+
+  /**
+   * The http transport's two ways of running exchanges in one JVM, alternating: blocking sends on its own threads
+   * and {@code sendAsync} (which, with a common-pool parallelism below two, starts a thread per answer: what
+   * embedders got before without a JVM flag).
+   */
+  static void exchanges(PrintStream out) throws Exception {
+    warmUp();
+    out.println("== fan-out by way of running exchanges (common-pool parallelism "
+        + java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + ") ==");
+    out.printf("%6s %6s %6s %9s %10s %10s %12s %10s%n", "round", "d(ms)", "N", "exchanges", "p50(ms)", "p99(ms)",
+        "cpu/write", "vs async");
+    for (int round = 0; round < 2; round++) {
+      for (int delay : new int[] {0, 20}) {
+        Result own = null;
+        for (String mode : new String[] {"threads", "async"}) {
+          System.setProperty("clusterd.http.exchanges", mode);
+          Result r = measure(1000, delay, 256, 20);
+          String ratio = own == null ? "" : String.format("%.2f", own.latency.p50Millis() / r.latency.p50Millis());
+          out.printf("%6d %6d %6d %9s %10.1f %10.1f %9.0f us %10s%n", round, delay, 1000, mode,
+              r.latency.p50Millis(), r.latency.p99Millis(), r.cpuMicrosPerWrite, ratio);
+          own = own == null ? r : own;
+        }
+      }
+    }
+    System.clearProperty("clusterd.http.exchanges");
+    out.println("(vs async: p50 on own threads / p50 with sendAsync, same round; below 1 is faster)");
     out.println();
   }
 
@@ -103,6 +145,7 @@ final class FanOutBenchmark {
     clusterd.pin("bench", key, "warm-up");
     Samples s = new Samples();
     long start = System.nanoTime();
+    long cpu = OS.getProcessCpuTime();
     for (int w = 0; w < writes; w++) {
       long t = System.nanoTime();
       FanOutResult r = clusterd.pin("bench", key, "v" + w);
@@ -111,8 +154,9 @@ final class FanOutBenchmark {
         throw new IllegalStateException("fan-out failed: " + r.summary());
       }
     }
+    double cpuMicros = (OS.getProcessCpuTime() - cpu) / 1e3 / ((double) n * writes);
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new Result(s, (double) n * writes / seconds);
+    return new Result(s, (double) n * writes / seconds, cpuMicros);
   }
 
   record IdleResult(Samples latency, long failed) { }

@@ -33,7 +33,11 @@ final class Bodies {
 
   /** A JSON object body bound to {@code type}; declared types other than JSON and plain text answer 415. */
   static <T> Bound<T> bind(Context ctx, Class<T> type) {
-    JsonNode tree = object(ctx);
+    return bind(object(ctx), type);
+  }
+
+  /** A JSON object bound to {@code type}: the record and the fields the object named. */
+  static <T> Bound<T> bind(JsonNode tree, Class<T> type) {
     Set<String> present = new HashSet<>();
     tree.fieldNames().forEachRemaining(present::add);
     try {
@@ -45,11 +49,16 @@ final class Bodies {
 
   /** A JSON object body; declared types other than JSON and plain text answer 415. */
   static JsonNode object(Context ctx) {
+    return Json.object(json(ctx, "application/json"));
+  }
+
+  /** A JSON body of any kind; declared types other than JSON and plain text answer 415 naming {@code wanted}. */
+  static JsonNode json(Context ctx, String wanted) {
     String ct = contentType(ctx);
     if (!ct.isEmpty() && !ct.startsWith("application/json") && !ct.startsWith("text/plain")) {
-      throw unsupported(ct, "application/json");
+      throw unsupported(ct, wanted);
     }
-    return Json.object(json(ctx));
+    return json(ctx);
   }
 
   /** A key value: {@code text/plain} raw, or a JSON string ({@code null} = empty). */

@@ -1,6 +1,8 @@
 package io.clusterd.http.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.clusterd.ClusterdException;
+import io.clusterd.Conflict;
 import io.clusterd.ErrorCode;
 import io.clusterd.Instance;
 import io.clusterd.InstanceState;
@@ -10,7 +12,9 @@ import io.clusterd.core.InstanceSpec;
 import io.clusterd.core.NodeUpdate;
 import io.clusterd.http.ServerConfig;
 import io.javalin.http.Context;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -62,8 +66,8 @@ final class InstanceRoutes {
 
   void register(RouteTable r) {
     r.get("/api/instances", "list instances", this::list).answers(200, "Instances");
-    r.post("/api/instances", "register an instance (C7)", this::register).body(NewInstance.class)
-        .answers(201, "Instance").dryRun();
+    r.post("/api/instances", "register an instance (C7), or with an array several as one change", this::register)
+        .body("NewInstances").answers(201, "Instance|Instances").dryRun();
     r.post("/api/register", "an instance registers itself with the apikey", this::selfRegister)
         .body(NewInstance.class).query("apikey").answers(201, "Instance").dryRun();
     r.get(ONE, "read an instance", this::get).answers(200, "Instance");
@@ -84,7 +88,48 @@ final class InstanceRoutes {
   }
 
   private void register(Context ctx) {
-    NewInstance b = Bodies.bind(ctx, NewInstance.class).value();
+    JsonNode body = Bodies.json(ctx, "application/json");
+    if (body.isArray() && !Auth.REGISTER_KEY.equals(ctx.attribute("principal"))) {
+      registerAll(ctx, body);
+      return;
+    }
+    InstanceSpec spec = spec(Bodies.bind(Json.object(body), NewInstance.class).value());
+    changes.answer(ctx, new Change.RegisterInstance(spec), 201,
+        res -> nodes.instance((Instance) res.node().orElseThrow(), null));
+  }
+
+  /**
+   * A bulk registration: every element is bound and checked as a single registration would be, and every
+   * element that fails is reported with its index before the engine sees any; then the engine checks them all
+   * (ids, C7, two elements with one id or host) and registers all of them in one change, or none.
+   */
+  private void registerAll(Context ctx, JsonNode array) {
+    if (array.isEmpty()) {
+      throw ClusterdException.of(ErrorCode.INVALID_BODY,
+          "the array is empty: send at least one instance, e.g. [{\"name\": \"web 1\", \"host\": \"http://10.0.0.5:33333\"}]");
+    }
+    List<InstanceSpec> specs = new ArrayList<>(array.size());
+    List<Conflict> refused = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      try {
+        specs.add(spec(Bodies.bind(Json.object(array.get(i)), NewInstance.class).value()));
+      } catch (RuntimeException e) {
+        for (Conflict c : ErrorAnswers.toError(e).conflicts()) {
+          Map<String, Object> details = new LinkedHashMap<>(c.details());
+          details.put("index", i);
+          refused.add(Conflict.of(c.code(), "instance [" + i + "]: " + c.message(), details));
+        }
+      }
+    }
+    if (!refused.isEmpty()) {
+      throw ClusterdException.refused(refused);
+    }
+    changes.answer(ctx, new Change.RegisterInstances(specs), 201,
+        res -> res.nodes().stream().map(n -> nodes.instance((Instance) n, null)).toList());
+  }
+
+  /** The spec of one registration body, with the daemon's own checks (name and host given, host allowed). */
+  private InstanceSpec spec(NewInstance b) {
     if (b.name() == null || b.name().isBlank()) {
       throw ClusterdException.of(ErrorCode.NAME_MISSING, "the name is missing: give a display name of 1 to 200 characters");
     }
@@ -93,10 +138,8 @@ final class InstanceRoutes {
           "the instance host is missing: give its endpoint URI, e.g. http://10.0.0.5:33333");
     }
     config.checkEndpointAllowed(b.host());
-    InstanceSpec spec = new InstanceSpec(Optional.ofNullable(b.id()), b.name(), b.host(), b.description(),
+    return new InstanceSpec(Optional.ofNullable(b.id()), b.name(), b.host(), b.description(),
         b.labels(), b.visibility(), Optional.ofNullable(b.transport()));
-    changes.answer(ctx, new Change.RegisterInstance(spec), 201,
-        res -> nodes.instance((Instance) res.node().orElseThrow(), null));
   }
 
   private void selfRegister(Context ctx) {

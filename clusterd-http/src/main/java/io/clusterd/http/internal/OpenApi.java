@@ -360,6 +360,8 @@ public final class OpenApi {
     s.put("Node", Map.of("oneOf", List.of(ref("Instance"), ref("Cluster"))));
     s.put("Tree", object(props("tree", array(ref("Node"))), "tree"));
     s.put("Instances", array(ref("Instance")));
+    s.put("NewInstances", Map.of("description", "one instance to register, or an array of them registered as one"
+        + " change (all or nothing)", "oneOf", List.of(ref("NewInstance"), array(ref("NewInstance")))));
     s.put("Clusters", array(ref("Cluster")));
     s.put("Lookup", object(props("exists", BOOL, "name", STR, "path", STR, "ls", array(STR), "value", STR,
         "meta", STRINGS, "children", array(ref("Lookup")), "locks", STRINGS, "lockedBy", STR,

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 class HttpTransportContractTest extends TransportContract {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
   private static ElektradServer server;
-  private static HttpTransportFactory factory;
+  static HttpTransportFactory factory;
 
   @BeforeAll
   static void startServer() {

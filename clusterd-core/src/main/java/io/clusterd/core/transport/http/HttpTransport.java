@@ -69,6 +69,7 @@ final class HttpTransport implements Transport {
   private static final boolean ONCE = false;
 
   private final HttpClient client;
+  private final Exchanges exchanges;
   private final TransportConfig config;
   private final Endpoint endpoint;
   private final AtomicReference<String> session = new AtomicReference<>(UUID.randomUUID().toString());
@@ -78,9 +79,10 @@ final class HttpTransport implements Transport {
   private final ExchangeFailures failures;
   private volatile boolean closed;
 
-  HttpTransport(HttpClient client, TransportConfig config, Supplier<Boolean> factoryClosed, AddressPolicy policy,
+  HttpTransport(HttpClient client, Exchanges exchanges, TransportConfig config, Supplier<Boolean> factoryClosed, AddressPolicy policy,
       LongAdder resends) {
     this.client = Objects.requireNonNull(client, "client");
+    this.exchanges = Objects.requireNonNull(exchanges, "exchanges");
     this.config = Objects.requireNonNull(config, "config");
     this.endpoint = config.endpoint();
     this.factoryClosed = factoryClosed;
@@ -388,7 +390,7 @@ final class HttpTransport implements Transport {
   private CompletableFuture<Answer> send(HttpRequest request, String what, boolean resend) {
     CompletableFuture<HttpResponse<byte[]>> sent;
     try {
-      sent = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+      sent = exchanges.send(client, request);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(failures.exchange(e, what));
     }

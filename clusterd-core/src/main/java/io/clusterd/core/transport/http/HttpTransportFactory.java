@@ -13,8 +13,6 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,13 +50,14 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: the client's own work is non-blocking, so it runs where it is started (the caller's thread or
  * the client's selector thread) rather than being handed to a pool; measured, the hand-offs cost as much CPU
  * as the HTTP work itself (this includes resolving the host name for the address policy on every request, which
- * the JVM answers from its cache, querying DNS only when the cached entry has expired). The client completes
- * every future in the common
- * {@link java.util.concurrent.ForkJoinPool}, so callers' continuations never run on the selector thread. With
- * a common-pool parallelism below two (any machine with two CPUs or fewer) that pool starts a new thread per
- * response, which more than doubles the CPU cost of a request: run the JVM with
- * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} there. The daemon sets it itself; this
- * factory logs a warning once when it is missing.
+ * the JVM answers from its cache, querying DNS only when the cached entry has expired). Answers complete on
+ * threads that already exist, so callers' continuations never run on the selector thread and no thread is
+ * started per answer, without any JVM flag: when the common {@link java.util.concurrent.ForkJoinPool} has a
+ * parallelism of two or more, requests are sent with {@code sendAsync} and complete there; below that (the
+ * default on machines with two CPUs or fewer, where {@code sendAsync} would start a thread for every answer)
+ * each request is the client's blocking {@code send} on a pool of at most 256 threads this factory owns, started
+ * when needed and ended after 30 s without work. The system property {@value #EXCHANGES_PROPERTY} ({@code auto},
+ * {@code threads} or {@code async}, read when the factory is built) forces either way.
  *
  * <p>Thread-safe. Transports created by a {@linkplain #close() closed} factory fail with
  * {@code INSTANCE_UNREACHABLE}. The clients' selector threads are daemon threads that end once the factory
@@ -66,12 +65,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpTransportFactory implements TransportFactory, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransportFactory.class);
-  private static final AtomicBoolean WARNED = new AtomicBoolean();
+  /** Forces how exchanges run: {@code threads} (own pool), {@code async} ({@code sendAsync}) or {@code auto}. */
+  public static final String EXCHANGES_PROPERTY = "clusterd.http.exchanges";
 
   private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
   private final AddressPolicy policy;
   private final Optional<SSLContext> ssl;
   private final LongAdder resends = new LongAdder();
+  private final Exchanges exchanges;
   private volatile boolean closed;
 
   /**
@@ -97,11 +98,15 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
   public HttpTransportFactory(AddressPolicy policy, Optional<SSLContext> ssl) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.ssl = Objects.requireNonNull(ssl, "ssl");
-    if (ForkJoinPool.getCommonPoolParallelism() < 2 && !WARNED.getAndSet(true)) {
-      LOG.warn("the common ForkJoinPool has a parallelism of {}: the JDK HttpClient then starts a thread per"
-          + " response; run java with -Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
-          ForkJoinPool.getCommonPoolParallelism());
-    }
+    String mode = System.getProperty(EXCHANGES_PROPERTY, "auto");
+    this.exchanges = switch (mode) {
+      case "threads" -> Exchanges.onOwnThreads();
+      case "async" -> Exchanges.asynchronous();
+      case "auto" -> Exchanges.forThisJvm();
+      default -> throw new IllegalArgumentException(EXCHANGES_PROPERTY + " is '" + mode
+          + "': use auto, threads or async");
+    };
+    LOG.debug("http exchanges run {}", exchanges.ownThreads() ? "on the factory's threads" : "with sendAsync");
   }
 
   @Override
@@ -121,7 +126,7 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
     if (closed) {
       throw new IllegalStateException("this HttpTransportFactory is closed");
     }
-    return new HttpTransport(client(config.connectTimeout()), config, () -> closed, policy, resends);
+    return new HttpTransport(client(config.connectTimeout()), exchanges, config, () -> closed, policy, resends);
   }
 
   /** The policy that decides which addresses the transports of this factory connect to. */
@@ -137,10 +142,19 @@ public final class HttpTransportFactory implements TransportFactory, AutoCloseab
     return resends.sum();
   }
 
+  /**
+   * Whether requests run on this factory's own threads (blocking sends, see above) rather than with
+   * {@code sendAsync}.
+   */
+  public boolean exchangesOnOwnThreads() {
+    return exchanges.ownThreads();
+  }
+
   /** Transports of this factory fail from now on; no request starts after this. Idempotent. */
   @Override
   public void close() {
     closed = true;
+    exchanges.close();
   }
 
   private HttpClient client(Duration connectTimeout) {
