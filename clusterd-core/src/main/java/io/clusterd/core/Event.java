@@ -89,7 +89,12 @@ public sealed interface Event permits Event.Change, Event.Status, Event.Delivery
     }
   }
 
-  /** Progress of a rollout on a cluster; {@code progress} holds JSON-ready values (strings, numbers, lists, maps). */
+  /**
+   * A step of a rollout on a cluster (its start, a wave started or done, a pause, halt, resume, abort, completion):
+   * the step's history entry, so its id is the entry's sequence and it is replayed from the history like a change.
+   * {@code progress} holds JSON-ready values (strings, numbers, lists, maps): {@code step}, the entry's fields and
+   * the rollout's {@code state}, {@code wave}, {@code waves} and counts of instances (docs/http-api.md lists them).
+   */
   record Rollout(EventId id, String rollout, String cluster, Map<String, Object> progress, Set<String> nodes)
       implements Event {
     public Rollout {

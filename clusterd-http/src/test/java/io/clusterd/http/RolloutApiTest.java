@@ -1,6 +1,7 @@
 package io.clusterd.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +42,7 @@ class RolloutApiTest {
   private final List<AutoCloseable> open = new ArrayList<>();
   private Clusterd clusterd;
   private ApiClient api;
+  private ClusterdServer server;
 
   @BeforeEach
   void start() {
@@ -51,7 +54,7 @@ class RolloutApiTest {
     group("eu", 3);
     group(null, 2);
     clusterd.pin("prod", PORT, "80");
-    ClusterdServer server = ClusterdServer.start(clusterd, ServerConfig.loopback(0));
+    server = ClusterdServer.start(clusterd, ServerConfig.loopback(0));
     open.add(server);
     open.add(clusterd);
     api = new ApiClient(server.url());
@@ -159,6 +162,37 @@ class RolloutApiTest {
     assertTrue(history.containsAll(List.of("rollout-start", "rollout-wave", "rollout-wave-done", "rollout-complete")),
         history.toString());
     assertEquals(200, api.text("PUT", "/api/clusters/prod" + PORT_PATH, "9090").status());
+  }
+
+  @Test
+  void liveEvents_everyStepArrivesAsARolloutEventWithItsProgress() {
+    SseClient events = SseClient.open(server.url(), Optional.empty(), Optional.empty());
+    open.add(0, events);
+    startRollout("{\"id\":\"r1\",\"op\":\"set\",\"key\":\"user:/app/port\",\"value\":\"8080\","
+        + "\"waves\":[[\"staging\"],[\"*\"]],\"pause\":\"manual\"}");
+    awaitRollout("r1", state("paused"));
+    assertEquals(200, api.send("POST", "/api/rollouts/r1/resume", null, null).status());
+    awaitRollout("r1", state("completed"));
+
+    List<String> steps = new ArrayList<>();
+    SseClient.Message last = null;
+    while (!steps.contains("complete")) {
+      SseClient.Message m = events.next();
+      assertFalse(m.event().equals("pin.changed") && m.data().path("operation").asText().startsWith("rollout-"),
+          "a rollout step is no pin change: " + m);
+      if (m.event().equals("rollout")) {
+        assertEquals("r1", m.data().path("rollout").asText(), m.toString());
+        assertEquals("prod", m.data().path("cluster").asText(), m.toString());
+        assertEquals(m.id(), m.data().path("seq").asText(), "numbered as its history entry: " + m);
+        steps.add(m.data().path("step").asText());
+        last = m;
+      }
+    }
+    assertEquals(List.of("start", "wave", "wave-done", "wave", "wave-done", "complete"), steps);
+    assertEquals("completed", last.data().path("state").asText());
+    assertEquals(2, last.data().path("waves").asInt());
+    assertEquals(hosts.size(), last.data().path("done").asInt(), last.toString());
+    assertEquals(0, last.data().path("failed").asInt());
   }
 
   @Test

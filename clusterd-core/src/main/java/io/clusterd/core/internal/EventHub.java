@@ -27,7 +27,8 @@ import java.util.function.Predicate;
 /**
  * Publishes what the engine does to the subscribers of {@link Events}: the history entries of each commit (read
  * back from the store with the sequence numbers it gave them, so the ids are those of the durable history), status
- * changes, delivery outcomes and rollout progress. Publishing takes one short lock and only offers to bounded
+ * changes, delivery outcomes, and the steps of rollouts (history entries too, published as {@code rollout} events
+ * with the rollout's progress). Publishing takes one short lock and only offers to bounded
  * queues: a writer never waits for a subscriber. Resuming reads the missed history from the store outside that
  * lock. Thread-safe.
  */
@@ -93,7 +94,7 @@ public final class EventHub implements Events {
       Set<String> nodes = new HashSet<>(before.lineage().getOrDefault(e.node(), Set.of(e.node())));
       nodes.addAll(lineage(t, e.node()));
       boolean cluster = before.clusters().contains(e.node()) || t.isCluster(e.node());
-      events.add(new Event.Change(new EventId(e.seq(), 0), typeOf(e, cluster), e, nodes));
+      events.add(eventOf(e, cluster, t, nodes));
     }
     publish(events);
   }
@@ -125,15 +126,6 @@ public final class EventHub implements Events {
     publish(id -> new Event.Delivery(id, op, seq, outcome, nodes));
   }
 
-  /**
-   * Publishes progress of a rollout on a cluster: what rollouts report through. {@code progress} holds JSON-ready
-   * values (strings, numbers, booleans, lists and maps of them). Never blocks.
-   */
-  public void rollout(String rollout, String cluster, Map<String, Object> progress) {
-    Set<String> nodes = lineageNow(cluster);
-    publish(id -> new Event.Rollout(id, rollout, cluster, progress, nodes));
-  }
-
   /** The node and every cluster above it now (a removed node: itself). */
   public Set<String> lineageNow(String node) {
     return tree.read(t -> lineage(t, node));
@@ -148,8 +140,20 @@ public final class EventHub implements Events {
     return out;
   }
 
+  /**
+   * The event of a history entry: a step of a rollout is a {@code rollout} event with the rollout's progress in
+   * {@code t}, anything else a change of its {@link #typeOf type}.
+   */
+  private static Event eventOf(HistoryEntry e, boolean cluster, Tree t, Set<String> nodes) {
+    return RolloutEvents.isStep(e) ? RolloutEvents.event(e, t, nodes)
+        : new Event.Change(new EventId(e.seq(), 0), typeOf(e, cluster), e, nodes);
+  }
+
   /** The event type of a history entry (docs/http-api.md lists them). */
   static String typeOf(HistoryEntry e, boolean cluster) {
+    if (RolloutEvents.isStep(e)) {
+      return Event.ROLLOUT;
+    }
     return switch (e.operation()) {
       case "register-instance", "create-cluster" -> Event.NODE_CREATED;
       case "unregister-instance", "delete-cluster" -> Event.NODE_REMOVED;
@@ -251,7 +255,7 @@ public final class EventHub implements Events {
           default -> { }
         }
         boolean wasCluster = cluster.computeIfAbsent(e.node(), t::isCluster);
-        out.add(new Event.Change(new EventId(e.seq(), 0), typeOf(e, wasCluster), e, lineage(t, e.node())));
+        out.add(eventOf(e, wasCluster, t, lineage(t, e.node())));
       }
       return null;
     });
