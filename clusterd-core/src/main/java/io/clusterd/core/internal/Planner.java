@@ -27,7 +27,7 @@ public final class Planner {
     MembershipPlanner membership = new MembershipPlanner(tree, steps);
     KeyWritePlanner keys = new KeyWritePlanner(tree, rules, steps);
     StatePlanner state = new StatePlanner(tree);
-    RollbackPlanner rollbacks = new RollbackPlanner(tree, history);
+    RollbackPlanner rollbacks = new RollbackPlanner(tree, history, rules);
     this.rollouts = new RolloutPlanner(tree, keys, ids);
     on(Change.RegisterInstance.class, (d, c) -> instances.register(d, c.spec()));
     on(Change.RegisterInstances.class, (d, c) -> instances.registerAll(d, c.specs()));

@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * every entry after S undone, newest first: each entry lists the pins it changed as they were before
  * ({@link HistoryEntry#pinsBefore()}). The difference between now and then becomes the target state of those
  * clusters, which is checked for I4 against today's tree (the clusters above and below, also those not rolled
- * back), then stored, recorded and sent the way a desired-state document is. A cluster whose history after S
+ * back) and refused where it changes a key that an unfinished rollout writes (ROLLOUT_IN_PROGRESS, as any write),
+ * then stored, recorded and sent the way a desired-state document is. A cluster whose history after S
  * starts with its creation did not exist at S and is left as it is.
  */
 final class RollbackPlanner {
@@ -31,9 +32,12 @@ final class RollbackPlanner {
 
   private final Tree tree;
   private final HistoryLog log;
-  RollbackPlanner(Tree tree, HistoryLog log) {
+  private final ConflictRules rules;
+
+  RollbackPlanner(Tree tree, HistoryLog log, ConflictRules rules) {
     this.tree = tree;
     this.log = log;
+    this.rules = rules;
   }
 
   void rollback(Draft d, Change.Rollback c) {
@@ -104,6 +108,10 @@ final class RollbackPlanner {
     }
     List<StateDiff.PinChange> forced = checkLocks(d, target, changes, c.force());
     changes.addAll(forced);
+    // a pin that a rollout is rolling out (in the cluster, above or below) changes only through that rollout
+    for (StateDiff.PinChange p : changes) {
+      d.refuse(rules.rolloutInProgress(p.cluster(), List.of(KeyName.parse(p.key())), Optional.empty()));
+    }
     d.state(new StateDiff(current.export().version(), target.export().version(), false, List.of(), changes));
     if (d.refused() || changes.isEmpty()) {
       return;

@@ -2,6 +2,7 @@ package io.clusterd.core.internal;
 
 import io.clusterd.Conflict;
 import io.clusterd.ErrorCode;
+import io.clusterd.HistoryEntry;
 import io.clusterd.Instance;
 import io.clusterd.KeyName;
 import io.clusterd.KeyOperation;
@@ -312,14 +313,24 @@ final class RolloutPlanner {
     Draft part = tree.isCluster(r.cluster()) ? plainWrite(d.part().exempt(r.id()), write) : d.part();
     if (!part.conflicts().isEmpty() || !tree.isCluster(r.cluster())) {
       part = d.part();
+      Map<KeyName, Pin> target = new TreeMap<>();
+      r.target().forEach(p -> target.put(p.key(), p));
       for (KeyName k : r.keys()) {
+        // each entry holds the pin as it was before, so that a rollback across the completion restores it
+        Optional<Pin> before = tree.pin(r.cluster(), k);
+        List<HistoryEntry.PinBefore> pinsBefore = List.of(new HistoryEntry.PinBefore(k, before));
+        Pin after = target.get(k);
         part.store().deletePin(r.cluster(), k);
         part.edit(t -> t.removePin(r.cluster(), k));
-      }
-      for (Pin p : r.target()) {
-        part.store().putPin(r.cluster(), p);
-        part.history(r.cluster(), "pin", Optional.of(p.key().toString()), Optional.empty(), Optional.of(p.value()));
-        part.edit(t -> t.putPin(r.cluster(), p));
+        if (after != null) {
+          part.store().putPin(r.cluster(), after);
+          part.history(r.cluster(), "pin", Optional.of(k.toString()), before.map(Pin::value),
+              Optional.of(after.value()), pinsBefore);
+          part.edit(t -> t.putPin(r.cluster(), after));
+        } else if (before.isPresent()) {
+          part.history(r.cluster(), "unpin", Optional.of(k.toString()), before.map(Pin::value), Optional.empty(),
+              pinsBefore);
+        }
       }
     }
     if (tree.isCluster(r.cluster())) {
