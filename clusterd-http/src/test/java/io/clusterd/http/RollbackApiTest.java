@@ -258,6 +258,51 @@ class RollbackApiTest {
     assertEquals("KEY_LOCKED", locked.json().path("error").path("i18n").asText(), locked.body());
   }
 
+  private JsonNode awaitRollout(String id, String state) {
+    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < end) {
+      last = StateApiTest.send(url, "GET", "/api/rollouts/" + id, null, null).json();
+      if (last.path("state").asText().equals(state)) {
+        return last;
+      }
+      Thread.onSpinWait();
+    }
+    throw new AssertionError("rollout " + id + " never got " + state + ": " + last);
+  }
+
+  @Test
+  void rollback_ofAKeyBeingRolledOut_isRefused409_andAcrossTheCompletedRolloutRestoresTheOldValue() {
+    pin("prod", PORT, "1");
+    long s = newest();
+    pin("prod", PORT, "2");
+    StateApiTest.Reply started = post("/api/clusters/prod/rollouts", "{\"id\":\"r1\",\"op\":\"set\","
+        + "\"key\":\"user:/app/port\",\"value\":\"3\",\"waves\":[[\"eu\"],[\"*\"]],\"pause\":\"manual\"}");
+    assertEquals(201, started.status(), started.body());
+    awaitRollout("r1", "paused");
+
+    StateApiTest.Reply dry = post("/api/clusters/prod/rollback?dryRun=true", "{\"to\": " + s + "}");
+    assertEquals(200, dry.status(), dry.body());
+    assertFalse(dry.json().path("accepted").asBoolean(), dry.body());
+    assertEquals("ROLLOUT_IN_PROGRESS", dry.json().path("conflicts").get(0).path("i18n").asText(), dry.body());
+    StateApiTest.Reply refused = post("/api/clusters/prod/rollback", "{\"to\": " + s + "}");
+    assertEquals(409, refused.status(), refused.body());
+    assertEquals("ROLLOUT_IN_PROGRESS", refused.json().path("error").path("i18n").asText(), refused.body());
+    assertTrue(refused.json().path("error").path("message").asText().contains("abort"), refused.body());
+    assertEquals("2", clusterd.pins("prod").get(0).value(), "nothing changed");
+    assertEquals(java.util.List.of("3", "3", "2"), java.util.List.of(value(web1, PORT), value(web2, PORT),
+        value(db1, PORT)), "the rollout's first wave is untouched");
+
+    assertEquals(200, post("/api/rollouts/r1/resume", "").status());
+    awaitRollout("r1", "completed");
+    assertEquals("3", value(db1, PORT));
+    StateApiTest.Reply back = post("/api/clusters/prod/rollback", "{\"to\": " + s + "}");
+    assertEquals(200, back.status(), back.body());
+    assertEquals("1", clusterd.pins("prod").get(0).value());
+    assertEquals(java.util.List.of("1", "1", "1"), java.util.List.of(value(web1, PORT), value(web2, PORT),
+        value(db1, PORT)));
+  }
+
   @Test
   void rollback_badPoints_areClear4xxAndChangeNothing() {
     pin("eu", PORT, "8080");
@@ -280,6 +325,14 @@ class RollbackApiTest {
       StateApiTest.Reply bad = post("/api/clusters/eu/rollback", body);
       assertEquals(400, bad.status(), body + " -> " + bad.body());
       assertFalse(bad.json().path("error").path("message").asText().isBlank(), bad.body());
+    }
+    for (String option : new String[] {"\"waves\": [[\"*\"]]", "\"maxFailures\": 1", "\"pause\": \"manual\"",
+        "\"verify\": true"}) {
+      StateApiTest.Reply staged = post("/api/clusters/eu/rollback", "{\"to\": 1, " + option + "}");
+      assertEquals(400, staged.status(), option + " -> " + staged.body());
+      assertEquals("INVALID_BODY", staged.json().path("error").path("i18n").asText(), staged.body());
+      assertTrue(staged.json().path("error").path("message").asText().contains("cannot be rolled out in waves"),
+          staged.body());
     }
     StateApiTest.Reply missing = post("/api/clusters/nope/rollback", "{\"to\": 1}");
     assertEquals(404, missing.status(), missing.body());

@@ -25,6 +25,8 @@ import java.util.Set;
  */
 final class RollbackRoutes {
   private static final Set<String> FIELDS = Set.of("to", "subtree", "keys");
+  /** A rollout's options: a rollback is fanned out at once, never in waves (docs/semantics.md, "Rollback"). */
+  private static final Set<String> WAVE_OPTIONS = Set.of("waves", "maxFailures", "pause", "verify");
 
   private final Clusterd clusterd;
   private final Changes changes;
@@ -53,6 +55,11 @@ final class RollbackRoutes {
   /** The change a body asks for; every field it gets wrong is named. */
   static Change.Rollback read(String cluster, JsonNode body, boolean force) {
     body.fieldNames().forEachRemaining(f -> {
+      if (WAVE_OPTIONS.contains(f)) {
+        throw invalid("'" + f + "': a rollback is fanned out at once and cannot be rolled out in waves; roll back"
+            + " without it, or start a rollout (POST /api/clusters/{id}/rollouts) of the value the rollback's dry run"
+            + " shows", f);
+      }
       if (!FIELDS.contains(f)) {
         throw invalid("unknown field '" + f + "': a rollback takes to, subtree and keys", f);
       }
