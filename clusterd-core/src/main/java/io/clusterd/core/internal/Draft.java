@@ -57,6 +57,10 @@ final class Draft {
     return !conflicts.isEmpty();
   }
 
+  int conflictCount() {
+    return conflicts.size();
+  }
+
   StoreChanges.Builder store() {
     return store;
   }
