@@ -68,6 +68,25 @@ public final class Tree {
   /** Rebuilds the tree from what a store holds; parents that are missing make their children top-level. */
   public static Tree of(StoreSnapshot snapshot) {
     Tree t = new Tree();
+    t.fill(snapshot);
+    return t;
+  }
+
+  /**
+   * Replaces everything this tree holds with what a store holds now, in place (planners and rules keep their
+   * reference): a follower's tree catching up to the leader's commits.
+   */
+  public void reload(StoreSnapshot snapshot) {
+    topLevel.clear();
+    nodes.clear();
+    byEndpoint.clear();
+    pinners.clear();
+    created = 0;
+    fill(snapshot);
+  }
+
+  private void fill(StoreSnapshot snapshot) {
+    Tree t = this;
     for (NodeRecord r : snapshot.nodes()) {
       t.nodes.put(r.id(), t.entry(r.node(), r.parent().orElse(null)));
       if (r.node() instanceof Instance i) {
@@ -89,7 +108,6 @@ public final class Tree {
         t.putPin(p.cluster(), p.pin());
       }
     }
-    return t;
   }
 
   private Entry entry(Node node, String parent) {

@@ -1,5 +1,6 @@
 package io.clusterd.core.store.postgresql;
 
+import io.clusterd.core.testing.LocalPostgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

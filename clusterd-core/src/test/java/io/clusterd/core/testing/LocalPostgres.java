@@ -1,4 +1,4 @@
-package io.clusterd.core.store.postgresql;
+package io.clusterd.core.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
