@@ -28,7 +28,8 @@ public final class Benchmarks {
         case "registry" -> RegistryBenchmark.run(System.out);
         case "fanout" -> FanOutBenchmark.run(System.out);
         case "proxy" -> ProxyBenchmark.run(System.out);
-        default -> throw new IllegalArgumentException("unknown benchmark '" + b + "': registry, fanout or proxy");
+        case "ha" -> SeveralDaemonsBenchmark.run(System.out);
+        default -> throw new IllegalArgumentException("unknown benchmark '" + b + "': registry, fanout, proxy or ha");
       }
     }
   }

@@ -321,7 +321,15 @@ class SeveralDaemonsIT {
     } finally {
       pg.start();
     }
-    // a leader that could not renew its lease stopped (exit 75): the supervisor's part, played here
+    // every daemon reaches the store again, one leads; a leader that could not renew its lease in time stopped
+    eventually("the daemons settled after the database came back", 30, () -> {
+      for (Daemon d : running) {
+        assertTrue(!d.alive() || d.health().map(h -> h.path("cluster").path("storeReachable").asBoolean())
+            .orElse(false), d + " reaches the store");
+      }
+      assertEquals(1, running.stream().filter(Daemon::leads).count(), "one leader");
+    });
+    // the stopped ones (exit 75) are restarted: the supervisor's part, played here
     for (Daemon d : new ArrayList<>(running)) {
       if (!d.alive()) {
         assertTrue(d.process.waitFor(5, TimeUnit.SECONDS));
