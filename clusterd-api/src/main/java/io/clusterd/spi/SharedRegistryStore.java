@@ -15,8 +15,9 @@ import java.util.function.LongConsumer;
  * expired (another daemon may lead now) can never commit. Without a lease, {@code apply} fails with
  * {@link io.clusterd.ErrorCode#UNAVAILABLE}.
  *
- * <p>The change sequence counts only batches that write or remove nodes or pins (what a follower's tree holds);
- * history and outbox rows are read from the store directly and do not move it. Implementations are thread-safe.
+ * <p>The change sequence counts only batches that write or remove nodes or pins or write rollout records (what a
+ * follower's tree holds: a follower lists rollouts and their progress); history and outbox rows are read from the
+ * store directly and do not move it. Implementations are thread-safe.
  */
 public interface SharedRegistryStore extends RegistryStore {
 

@@ -16,6 +16,9 @@ import java.util.List;
  * keys, cascading deletes), plus what several daemons share: {@code counters} (the change sequence and the last
  * history number, both moved in the committing transaction, so a refused batch leaves no gap),
  * {@code leadership} (the lease: holder, epoch, expiry by the database's clock) and {@code members}.
+ *
+ * <p>Steps 2 and 3 bring the two SPI additions the SQLite store got as its steps 3 and 4: {@code history.pins_before}
+ * (JSON, for rollback) and the {@code rollouts} table (no foreign key: a rollout outlives its cluster).
  */
 final class PgSchema {
 
@@ -93,6 +96,17 @@ final class PgSchema {
             role        TEXT NOT NULL,
             applied_seq BIGINT NOT NULL,
             heartbeat   TIMESTAMPTZ NOT NULL
+          )""")),
+      new SchemaMigrations.Step(2, "the pins each history entry changed, as they were before (for rollback)", List.of(
+          "ALTER TABLE history ADD COLUMN pins_before TEXT")),
+      new SchemaMigrations.Step(3, "staged rollouts, kept after their cluster is gone", List.of(
+          """
+          CREATE TABLE rollouts (
+            ord      BIGSERIAL PRIMARY KEY,
+            id       TEXT NOT NULL UNIQUE,
+            cluster  TEXT NOT NULL,
+            state    TEXT NOT NULL,
+            document TEXT NOT NULL
           )""")));
 
   static final SchemaMigrations SCHEMA = new SchemaMigrations(STEPS, new SchemaMigrations.VersionMark() {

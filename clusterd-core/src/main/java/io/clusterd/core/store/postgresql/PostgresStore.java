@@ -16,6 +16,7 @@ import io.clusterd.core.internal.StoreChecks;
 import io.clusterd.spi.MemberRecord;
 import io.clusterd.spi.NodeRecord;
 import io.clusterd.spi.PendingDelivery;
+import io.clusterd.spi.RolloutRecord;
 import io.clusterd.spi.SequencedSnapshot;
 import io.clusterd.spi.SharedRegistryStore;
 import io.clusterd.spi.StoreChanges;
@@ -74,7 +75,7 @@ public final class PostgresStore implements SharedRegistryStore {
   static final String CHANNEL = "clusterd_changes";
 
   private static final String NODE_COLUMNS = "id, kind, name, description, labels, endpoint, transport, visibility, parent";
-  private static final String HISTORY_COLUMNS = "seq, time, actor, node, operation, key_name, old_value, new_value, outcome";
+  private static final String HISTORY_COLUMNS = "seq, time, actor, node, operation, key_name, old_value, new_value, outcome, pins_before";
   private static final String KIND_CLUSTER = "cluster";
   private static final String KIND_INSTANCE = "instance";
 
@@ -175,7 +176,8 @@ public final class PostgresStore implements SharedRegistryStore {
       connection.setReadOnly(true);
       try {
         long seq = changeSeq(connection);
-        StoreSnapshot snapshot = new StoreSnapshot(loadNodes(connection), loadPins(connection), loadPending(connection));
+        StoreSnapshot snapshot = new StoreSnapshot(loadNodes(connection), loadPins(connection), loadPending(connection),
+            loadRollouts(connection));
         connection.commit();
         return new SequencedSnapshot(seq, snapshot);
       } finally {
@@ -263,6 +265,17 @@ public final class PostgresStore implements SharedRegistryStore {
     return pending;
   }
 
+  private static List<RolloutRecord> loadRollouts(Connection connection) throws SQLException {
+    List<RolloutRecord> rollouts = new ArrayList<>();
+    try (Statement statement = connection.createStatement();
+         ResultSet rows = statement.executeQuery("SELECT id, cluster, state, document FROM rollouts ORDER BY ord")) {
+      while (rows.next()) {
+        rollouts.add(new RolloutRecord(text(rows, 1), text(rows, 2), text(rows, 3), text(rows, 4)));
+      }
+    }
+    return rollouts;
+  }
+
   @Override
   public List<HistoryEntry> history(Optional<String> node, long beforeSeq, int limit) {
     Objects.requireNonNull(node, "node");
@@ -287,7 +300,8 @@ public final class PostgresStore implements SharedRegistryStore {
         while (rows.next()) {
           entries.add(new HistoryEntry(rows.getLong(1), Instant.ofEpochMilli(rows.getLong(2)),
               Optional.ofNullable(text(rows, 3)), text(rows, 4), text(rows, 5), Optional.ofNullable(text(rows, 6)),
-              Optional.ofNullable(text(rows, 7)), Optional.ofNullable(text(rows, 8)), text(rows, 9)));
+              Optional.ofNullable(text(rows, 7)), Optional.ofNullable(text(rows, 8)), text(rows, 9),
+              JsonColumns.readPinsBefore(rows.getString(10))));
         }
       }
       return List.copyOf(entries);
@@ -380,7 +394,7 @@ public final class PostgresStore implements SharedRegistryStore {
     if (!changes.history().isEmpty()) {
       long last = bump(connection, "history_seq", changes.history().size());
       long[] next = {last - changes.history().size() + 1};
-      batch(connection, "INSERT INTO history (" + HISTORY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      batch(connection, "INSERT INTO history (" + HISTORY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           changes.history(), (s, entry) -> {
             s.setLong(1, next[0]++);
             s.setLong(2, entry.time().toEpochMilli());
@@ -391,6 +405,11 @@ public final class PostgresStore implements SharedRegistryStore {
             setOptional(s, 7, entry.oldValue());
             setOptional(s, 8, entry.newValue());
             s.setString(9, PgText.encode(entry.outcome()));
+            if (entry.pinsBefore().isEmpty()) {
+              s.setNull(10, Types.VARCHAR);
+            } else {
+              s.setString(10, JsonColumns.writePinsBefore(entry.pinsBefore()));
+            }
           });
     }
     batch(connection, "INSERT INTO pending (instance, seq, operation, since, reason) VALUES (?, ?, ?, ?, ?)"
@@ -402,6 +421,15 @@ public final class PostgresStore implements SharedRegistryStore {
           s.setLong(4, delivery.since().toEpochMilli());
           s.setString(5, PgText.encode(delivery.reason()));
         });
+    // after the other writes (the SPI's order); never deleted, and no foreign key: a rollout outlives its cluster
+    batch(connection, "INSERT INTO rollouts (id, cluster, state, document) VALUES (?, ?, ?, ?)"
+        + " ON CONFLICT (id) DO UPDATE SET cluster = excluded.cluster, state = excluded.state,"
+        + " document = excluded.document", changes.putRollouts(), (s, rollout) -> {
+          s.setString(1, PgText.encode(rollout.id()));
+          s.setString(2, PgText.encode(rollout.cluster()));
+          s.setString(3, PgText.encode(rollout.state()));
+          s.setString(4, PgText.encode(rollout.document()));
+        });
     if (movesRegistry(changes)) {
       long seq = bump(connection, "change_seq", 1);
       try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify('" + CHANNEL + "', ?)")) {
@@ -411,10 +439,13 @@ public final class PostgresStore implements SharedRegistryStore {
     }
   }
 
-  /** Whether a batch changes what a follower's tree holds: nodes or pins. */
+  /**
+   * Whether a batch changes what a follower's tree holds: nodes, pins or rollouts (a follower lists rollouts and
+   * their progress, so every rollout record written moves the change sequence too).
+   */
   static boolean movesRegistry(StoreChanges changes) {
     return !changes.putNodes().isEmpty() || !changes.deleteNodes().isEmpty() || !changes.putPins().isEmpty()
-        || !changes.deletePins().isEmpty();
+        || !changes.deletePins().isEmpty() || !changes.putRollouts().isEmpty();
   }
 
   private static long bump(Connection connection, String counter, int by) throws SQLException {

@@ -12,6 +12,8 @@ import io.clusterd.Pin;
 import io.clusterd.core.store.RegistryStoreContract;
 import io.clusterd.spi.MemberRecord;
 import io.clusterd.spi.RegistryStore;
+import io.clusterd.spi.RolloutRecord;
+import io.clusterd.spi.SequencedSnapshot;
 import io.clusterd.spi.StoreChanges;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -98,7 +100,7 @@ class PostgresStoreTest extends RegistryStoreContract {
   }
 
   @Test
-  void changeSeq_movesWithNodeAndPinBatchesOnly_andLoadSequencedMatchesIt() {
+  void changeSeq_movesWithNodePinAndRolloutBatchesOnly_andLoadSequencedMatchesIt() {
     PostgresStore store = (PostgresStore) store();
     assertEquals(0, store.changeSeq());
     store.apply(clusterBatch("prod"));
@@ -108,6 +110,12 @@ class PostgresStoreTest extends RegistryStoreContract {
     assertEquals(2, store.changeSeq(), "history alone does not change a follower's tree");
     assertEquals(2, store.loadSequenced().seq());
     assertEquals(1, store.loadSequenced().snapshot().pins().size());
+    store.apply(batch().putRollout(new RolloutRecord("r1", "prod", "running", "{\"wave\":1}")).build());
+    assertEquals(3, store.changeSeq(), "a follower lists rollouts, so their progress moves the sequence");
+    store.apply(batch().putRollout(new RolloutRecord("r1", "prod", "paused", "{\"wave\":2}")).build());
+    SequencedSnapshot after = store.loadSequenced();
+    assertEquals(4, after.seq());
+    assertEquals(List.of(new RolloutRecord("r1", "prod", "paused", "{\"wave\":2}")), after.snapshot().rollouts());
   }
 
   @Test
@@ -169,6 +177,32 @@ class PostgresStoreTest extends RegistryStoreContract {
     ClusterdException e = assertThrows(ClusterdException.class, () -> PostgresStore.open(url));
     assertEquals(ErrorCode.STORE_FAILURE, e.code());
     assertTrue(e.getMessage().contains("newer clusterd"), e.getMessage());
+  }
+
+  @Test
+  void open_storeOfTheFirstSchema_migratesKeepingHistoryAndGainsRollouts() throws SQLException {
+    String url = LocalPostgres.shared().newDatabase();
+    String jdbc = "jdbc:" + url.replace("?user=clusterd", "");
+    try (Connection connection = DriverManager.getConnection(jdbc, "clusterd", "")) {
+      PgSchema.SCHEMA.migrate(connection, 1, List.of());
+      try (Statement statement = connection.createStatement()) {
+        statement.executeUpdate("INSERT INTO history (seq, time, actor, node, operation, key_name, old_value,"
+            + " new_value, outcome) VALUES (1, 5, NULL, 'prod', 'pin', 'user:/a', NULL, '1', 'ok')");
+        statement.executeUpdate("UPDATE counters SET history_seq = 1");
+      }
+    }
+    try (PostgresStore store = PostgresStore.open(url)) {
+      store.lead("a", LONG_LEASE);
+      var old = store.history(java.util.Optional.empty(), Long.MAX_VALUE, 10);
+      assertEquals(1, old.size());
+      assertEquals(List.of(), old.get(0).pinsBefore(), "entries written before rollback existed restore nothing");
+      store.apply(clusterBatch("prod"));
+      store.apply(batch().putRollout(new RolloutRecord("r1", "prod", "running", "{}")).build());
+      assertEquals(List.of(new RolloutRecord("r1", "prod", "running", "{}")), store.load().rollouts());
+    }
+    try (Connection connection = DriverManager.getConnection(jdbc, "clusterd", "")) {
+      assertEquals(PgSchema.LATEST, PgSchema.SCHEMA.version(connection));
+    }
   }
 
   @Test
