@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * One daemon of several that share a {@link SharedRegistryStore} (SEMANTICS section 8). Every
  * {@code tick} it takes or renews the leadership lease and writes its heartbeat. As a follower its tree follows the
  * store's change sequence (pushed by the store's notifications, polled as a fallback) and it commits nothing; when
- * it gets the lease it loads the store (the outbox included) and becomes the leader: plans, commits, delivers.
+ * it gets the lease it loads the store (the outbox included) and becomes the leader: plans, commits, delivers,
+ * and takes the rollouts up where they were (a wave in flight is sent again, as after a restart).
  *
  * <p>A leader that cannot renew its lease stops before the lease can expire in the store (a watchdog, apart from
  * the renewing thread, measures from the start of the last renewal that succeeded): it calls the
@@ -198,6 +199,16 @@ public final class ClusterMember implements AutoCloseable {
   }
 
   private void promote(long newEpoch) {
+    promoteTree(newEpoch);
+    try {
+      clusterd.lead();
+    } catch (RuntimeException e) {
+      LOG.warn("member {}: leader now, but the rollouts could not be resumed yet: {}", id, e.getMessage());
+    }
+  }
+
+  /** The tree and the outbox take the store's state, then this daemon answers as the leader. */
+  private void promoteTree(long newEpoch) {
     follow.lock();
     try {
       SequencedSnapshot s = store.loadSequenced();

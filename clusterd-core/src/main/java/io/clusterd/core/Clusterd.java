@@ -116,17 +116,27 @@ public final class Clusterd implements AutoCloseable {
     this.checks = new InstanceChecks(forwarder);
     this.reconciler = new Reconciler(tree, forwarder, deliveries, board,
         id -> apply(new Change.Sync(id), Optional.of("reconciler")), clock, b.reconcileEvery);
-    this.rollouts = new Rollouts(tree, planner, forwarder, clock, b.rolloutTick);
+    this.rollouts = new Rollouts(tree, planner, forwarder, clock, b.rolloutTick, this::leads);
     this.ids = b.ids;
     this.scheduler = b.scheduler;
   }
 
   /** Starts the threads: fan-out completion, the outbox kept by the store, the background reconciler. */
   private Clusterd start(StoreSnapshot snapshot) {
-    deliveries.start(snapshot.pending(), id -> tree.read(t -> t.instance(id)));
-    reconciler.start(scheduler);
+    startDeliveries(snapshot);
     rollouts.start(this::commit, scheduler);
     return this;
+  }
+
+  private void startDeliveries(StoreSnapshot snapshot) {
+    deliveries.start(snapshot.pending(), id -> tree.read(t -> t.instance(id)));
+    reconciler.start(scheduler);
+  }
+
+  /** Whether this daemon may commit: always with a store of its own, only as the leader with a shared one. */
+  private boolean leads() {
+    ClusterMember m = member;
+    return !closed && (m == null || m.isLeader());
   }
 
   /** A follower's tree takes the state the store holds now (the leader committed more). */
@@ -137,13 +147,25 @@ public final class Clusterd implements AutoCloseable {
     });
   }
 
-  /** This daemon became the leader: the tree takes the store's state, the outbox and the reconciler start. */
+  /**
+   * This daemon is about to lead: the tree takes the store's state, the outbox and the reconciler start. Called
+   * before the member answers {@link ClusterMember#isLeader()}, so that no commit numbers a delivery before the
+   * outbox is loaded; {@link #lead()} follows once it does.
+   */
   void promote(StoreSnapshot snapshot) {
     tree.write(t -> {
       t.reload(snapshot);
       return null;
     });
-    start(snapshot);
+    startDeliveries(snapshot);
+  }
+
+  /**
+   * This daemon leads now: rollouts go on as after a restart of a single daemon (the wave in flight is sent again
+   * and its outcomes recorded, paused rollouts are checked every tick).
+   */
+  void lead() {
+    rollouts.start(this::commit, scheduler);
   }
 
   /**
