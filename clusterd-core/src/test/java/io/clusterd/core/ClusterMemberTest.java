@@ -69,7 +69,9 @@ class ClusterMemberTest {
     leader.createCluster(ClusterSpec.of("prod").withId("prod").withMembers(List.of("web-1")));
     leader.pin("prod", PORT, "8080");
 
-    await("the follower's tree holds the pin", () -> follower.pins("prod").size() == 1);
+    // the follower may have caught up with only some of the three commits yet: "prod" may still be unknown to it
+    await("the follower's tree holds the pin", () -> follower.forest().stream().anyMatch(n -> n.id().equals("prod"))
+        && follower.pins("prod").size() == 1);
     assertEquals("8080", follower.pins("prod").get(0).value());
     assertEquals(List.of("web-1"), follower.targets("prod").stream().map(i -> i.id()).toList());
     ClusterdException refused = assertThrows(ClusterdException.class,
