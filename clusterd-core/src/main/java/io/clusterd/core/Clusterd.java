@@ -419,7 +419,8 @@ public final class Clusterd implements AutoCloseable {
 
   /**
    * Runs the background rollout step now: resumes every rollout paused between waves whose pause is over (the
-   * scheduler does so every tick).
+   * scheduler does so every tick). Does nothing on a follower among several daemons: only the leader moves
+   * rollouts on.
    */
   public void resumeDueRollouts() {
     rollouts.resumeDue();
