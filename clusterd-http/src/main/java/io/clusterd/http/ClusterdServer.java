@@ -254,6 +254,12 @@ public final class ClusterdServer implements AutoCloseable {
       });
       cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config, api));
       cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config, api));
+      clusterd.membership().ifPresent(member -> cfg.routes.before("/api/*", ctx -> {
+        // a daemon cut off from the shared store still answers reads, from a tree that may be behind
+        if (!member.storeReachable()) {
+          ctx.header(STALE, "store unreachable");
+        }
+      }));
       api.register(cfg.routes);
       cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
@@ -266,8 +272,13 @@ public final class ClusterdServer implements AutoCloseable {
       metrics.close();
       throw cannotListen(config, e);
     }
-    return new ClusterdServer(app, api, config, metrics, ssl);
+    ClusterdServer server = new ClusterdServer(app, api, config, metrics, ssl);
+    clusterd.membership().filter(m -> m.address().isEmpty()).ifPresent(m -> m.advertise(server.url()));
+    return server;
   }
+
+  /** Marks an answer of a daemon that does not reach its shared store: the data may be behind. */
+  public static final String STALE = "X-Clusterd-Stale";
 
   /**
    * Refuses an address the server could never listen on (not an IP address and no known host name), before
