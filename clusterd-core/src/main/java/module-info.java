@@ -11,10 +11,13 @@ module io.clusterd.core {
   requires java.sql;
   requires org.slf4j;
   requires org.xerial.sqlitejdbc;
+  requires org.postgresql.jdbc;
+  requires com.zaxxer.hikari;
 
   exports io.clusterd.core;
   exports io.clusterd.core.guice;
   exports io.clusterd.core.store.memory;
+  exports io.clusterd.core.store.postgresql;
   exports io.clusterd.core.store.sqlite;
   exports io.clusterd.core.transport.http;
   exports io.clusterd.core.transport.mem;

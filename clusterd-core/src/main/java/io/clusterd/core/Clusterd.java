@@ -34,6 +34,8 @@ import io.clusterd.core.internal.TransportPool;
 import io.clusterd.core.internal.WritePlan;
 import io.clusterd.core.store.memory.MemoryStore;
 import io.clusterd.spi.RegistryStore;
+import io.clusterd.spi.SequencedSnapshot;
+import io.clusterd.spi.SharedRegistryStore;
 import io.clusterd.spi.StoreSnapshot;
 import io.clusterd.spi.Transport;
 import io.clusterd.spi.TransportConfig;
@@ -94,6 +96,8 @@ public final class Clusterd implements AutoCloseable {
   private final Scheduler scheduler;
   private final Clock clock;
   private volatile boolean closed;
+  /** Present when the store is shared by several daemons: then only the leader commits. */
+  private volatile ClusterMember member;
 
   private Clusterd(Builder b, StoreSnapshot snapshot) {
     this.store = b.store;
@@ -112,17 +116,64 @@ public final class Clusterd implements AutoCloseable {
     this.checks = new InstanceChecks(forwarder);
     this.reconciler = new Reconciler(tree, forwarder, deliveries, board,
         id -> apply(new Change.Sync(id), Optional.of("reconciler")), clock, b.reconcileEvery);
-    this.rollouts = new Rollouts(tree, planner, forwarder, clock, b.rolloutTick);
+    this.rollouts = new Rollouts(tree, planner, forwarder, clock, b.rolloutTick, this::leads);
     this.ids = b.ids;
     this.scheduler = b.scheduler;
   }
 
   /** Starts the threads: fan-out completion, the outbox kept by the store, the background reconciler. */
   private Clusterd start(StoreSnapshot snapshot) {
-    deliveries.start(snapshot.pending(), id -> tree.read(t -> t.instance(id)));
-    reconciler.start(scheduler);
+    startDeliveries(snapshot);
     rollouts.start(this::commit, scheduler);
     return this;
+  }
+
+  private void startDeliveries(StoreSnapshot snapshot) {
+    deliveries.start(snapshot.pending(), id -> tree.read(t -> t.instance(id)));
+    reconciler.start(scheduler);
+  }
+
+  /** Whether this daemon may commit: always with a store of its own, only as the leader with a shared one. */
+  private boolean leads() {
+    ClusterMember m = member;
+    return !closed && (m == null || m.isLeader());
+  }
+
+  /** A follower's tree takes the state the store holds now (the leader committed more). */
+  void reload(StoreSnapshot snapshot) {
+    tree.write(t -> {
+      t.reload(snapshot);
+      return null;
+    });
+  }
+
+  /**
+   * This daemon is about to lead: the tree takes the store's state, the outbox and the reconciler start. Called
+   * before the member answers {@link ClusterMember#isLeader()}, so that no commit numbers a delivery before the
+   * outbox is loaded; {@link #lead()} follows once it does.
+   */
+  void promote(StoreSnapshot snapshot) {
+    tree.write(t -> {
+      t.reload(snapshot);
+      return null;
+    });
+    startDeliveries(snapshot);
+  }
+
+  /**
+   * This daemon leads now: rollouts go on as after a restart of a single daemon (the wave in flight is sent again
+   * and its outcomes recorded, paused rollouts are checked every tick).
+   */
+  void lead() {
+    rollouts.start(this::commit, scheduler);
+  }
+
+  /**
+   * Where this daemon stands among several on a shared store ({@link ClusterMember}); empty for a store of one
+   * daemon.
+   */
+  public Optional<ClusterMember> membership() {
+    return Optional.ofNullable(member);
   }
 
   /** A builder with an in-memory store, no transports but those discovered on request, default timeouts. */
@@ -221,6 +272,11 @@ public final class Clusterd implements AutoCloseable {
   private CompletableFuture<ChangeResult> commit(Function<Tree, WritePlan> planning) {
     if (closed) {
       throw ClusterdException.of(ErrorCode.UNAVAILABLE, "clusterd is shutting down");
+    }
+    ClusterMember m = member;
+    if (m != null && !m.isLeader()) {
+      throw ClusterdException.of(ErrorCode.UNAVAILABLE, "this daemon is a follower: only the leader"
+          + m.leaderAddress().map(a -> " (" + a + ")").orElse("") + " applies changes", Map.of("member", m.id()));
     }
     return tree.write(t -> {
       WritePlan plan = planning.apply(t).refuseIfConflicting();
@@ -363,7 +419,8 @@ public final class Clusterd implements AutoCloseable {
 
   /**
    * Runs the background rollout step now: resumes every rollout paused between waves whose pause is over (the
-   * scheduler does so every tick).
+   * scheduler does so every tick). Does nothing on a follower among several daemons: only the leader moves
+   * rollouts on.
    */
   public void resumeDueRollouts() {
     rollouts.resumeDue();
@@ -536,6 +593,10 @@ public final class Clusterd implements AutoCloseable {
    * instances that did not answer lately, for 2, 4, up to 8 periods.
    */
   public CompletableFuture<Void> reconcile() {
+    ClusterMember m = member;
+    if (m != null && !m.isLeader()) {
+      return CompletableFuture.completedFuture(null); // the leader reconciles; a follower delivers nothing
+    }
     return reconciler.reconcile(instances());
   }
 
@@ -547,6 +608,10 @@ public final class Clusterd implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    ClusterMember m = member;
+    if (m != null) {
+      m.close();
+    }
     scheduler.close();
     deliveries.close();
     transports.close();
@@ -575,8 +640,37 @@ public final class Clusterd implements AutoCloseable {
     private Scheduler scheduler;
     private int maxSubscribers = 64;
     private int subscriberQueue = 1024;
+    private String memberId;
+    private String memberAddress = "";
+    private ClusterMember.Timing memberTiming = ClusterMember.Timing.DEFAULT;
+    private Runnable onLostLeadership;
 
     private Builder() { }
+
+    /**
+     * With a {@link SharedRegistryStore}: this daemon's id among the daemons sharing it (default: a random one) and
+     * the address the others forward mutations to (may be set later, {@link ClusterMember#advertise}).
+     */
+    public Builder member(String id, String address) {
+      this.memberId = Objects.requireNonNull(id, "id");
+      this.memberAddress = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** With a shared store: lease length, renewal period, safety margin and staleness bound. */
+    public Builder memberTiming(ClusterMember.Timing timing) {
+      this.memberTiming = Objects.requireNonNull(timing, "timing");
+      return this;
+    }
+
+    /**
+     * With a shared store: what happens when this daemon, as leader, can no longer confirm its lease (default: it
+     * closes, refusing every further call). The daemon halts its process so a supervisor restarts it.
+     */
+    public Builder onLostLeadership(Runnable action) {
+      this.onLostLeadership = Objects.requireNonNull(action, "action");
+      return this;
+    }
 
     /** The store (default: in memory). The built Clusterd owns and closes it. */
     public Builder store(RegistryStore newStore) {
@@ -724,8 +818,23 @@ public final class Clusterd implements AutoCloseable {
       if (scheduler == null) {
         scheduler = Scheduler.daemonThread("clusterd-reconciler");
       }
+      if (store instanceof SharedRegistryStore shared) {
+        return buildMember(shared);
+      }
       StoreSnapshot snapshot = store.load();
       return new Clusterd(this, snapshot).start(snapshot);
+    }
+
+    /** A member of several daemons: a follower until it gets the lease (at once when no one else holds it). */
+    private Clusterd buildMember(SharedRegistryStore shared) {
+      SequencedSnapshot loaded = shared.loadSequenced();
+      Clusterd clusterd = new Clusterd(this, loaded.snapshot());
+      Runnable lost = onLostLeadership != null ? onLostLeadership : clusterd::close;
+      String id = memberId != null ? memberId : "daemon-" + UUID.randomUUID().toString().substring(0, 8);
+      ClusterMember m = new ClusterMember(shared, clusterd, id, memberAddress, memberTiming, lost);
+      clusterd.member = m;
+      m.start(loaded.seq());
+      return clusterd;
     }
   }
 }

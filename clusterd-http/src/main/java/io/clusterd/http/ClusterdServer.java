@@ -61,8 +61,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Closing stops the server; the facade stays open (its owner closes it).
  */
 public final class ClusterdServer implements AutoCloseable {
-  /** Bound on the server's threads (Jetty's acceptor and selectors included). */
-  static final int SERVER_THREADS = 32;
   private static final Logger ACCESS = LoggerFactory.getLogger("io.clusterd.access");
   private static final String VERSION = Optional.ofNullable(ClusterdServer.class.getPackage().getImplementationVersion())
       .orElse("0.1.0");
@@ -228,7 +226,6 @@ public final class ClusterdServer implements AutoCloseable {
         cfg.jetty.addConnector((server, http) -> httpsConnector(server, http, ssl, config));
       }
       cfg.startup.showJavalinBanner = false;
-      cfg.jetty.threadPool = serverThreads();
       cfg.http.maxRequestSize = config.maxBodyBytes() * 4;
       cfg.http.prefer405over404 = true; // a known path with another method: 405 METHOD_NOT_ALLOWED
       cfg.jetty.modifyHttpConfiguration(h -> h.setUriCompliance(UriCompliance.LEGACY));
@@ -257,6 +254,12 @@ public final class ClusterdServer implements AutoCloseable {
       });
       cfg.routes.before("/api/*", ctx -> guard(ctx, auth, config, api));
       cfg.routes.before("/metrics", ctx -> guard(ctx, auth, config, api));
+      clusterd.membership().ifPresent(member -> cfg.routes.before("/api/*", ctx -> {
+        // a daemon cut off from the shared store still answers reads, from a tree that may be behind
+        if (!member.storeReachable()) {
+          ctx.header(STALE, "store unreachable");
+        }
+      }));
       api.register(cfg.routes);
       cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
@@ -269,8 +272,13 @@ public final class ClusterdServer implements AutoCloseable {
       metrics.close();
       throw cannotListen(config, e);
     }
-    return new ClusterdServer(app, api, config, metrics, ssl);
+    ClusterdServer server = new ClusterdServer(app, api, config, metrics, ssl);
+    clusterd.membership().filter(m -> m.address().isEmpty()).ifPresent(m -> m.advertise(server.url()));
+    return server;
   }
+
+  /** Marks an answer of a daemon that does not reach its shared store: the data may be behind. */
+  public static final String STALE = "X-Clusterd-Stale";
 
   /**
    * Refuses an address the server could never listen on (not an IP address and no known host name), before
@@ -388,17 +396,6 @@ public final class ClusterdServer implements AutoCloseable {
   private static ClusterdException tooLarge(ServerConfig config) {
     return ClusterdException.of(ErrorCode.PAYLOAD_TOO_LARGE,
         "the request body is larger than " + config.maxBodyBytes() + " bytes", Map.of("limit", config.maxBodyBytes()));
-  }
-
-  /**
-   * The server's threads: handlers never wait for instances (answers complete later), so a few threads serve any
-   * number of clients; bounded, and ended after 30 s idle, to keep the daemon's memory small.
-   */
-  private static org.eclipse.jetty.util.thread.QueuedThreadPool serverThreads() {
-    org.eclipse.jetty.util.thread.QueuedThreadPool pool =
-        new org.eclipse.jetty.util.thread.QueuedThreadPool(SERVER_THREADS, 4, 30_000);
-    pool.setName("clusterd-server");
-    return pool;
   }
 
   /** The port the server listens on. */

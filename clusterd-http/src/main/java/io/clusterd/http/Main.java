@@ -11,6 +11,7 @@ import io.clusterd.spi.TransportFactory;
 import io.clusterd.core.Clusterd;
 import io.clusterd.core.InstanceSpec;
 import io.clusterd.core.TransportRegistry;
+import io.clusterd.core.store.postgresql.PostgresStore;
 import io.clusterd.core.store.sqlite.SqliteStore;
 import io.clusterd.core.transport.http.HttpTransportFactory;
 import io.clusterd.http.internal.PluginLoader;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Option;
 /**
  * The daemon's command line: {@code java -jar clusterd.jar [options]} runs the daemon,
  * {@code java -jar clusterd.jar instance --port P} runs one stand-in elektrad. Options may also come from a
- * properties file ({@code --config}); flags win. Exit codes: 0 normal stop, 1 failure at start, 2 usage error.
+ * properties file ({@code --config}); flags win. Exit codes: 0 normal stop, 1 failure at start, 2 usage error,
+ * 75 lost the leadership of a shared store (restart it to join as a follower).
  */
 @Command(name = "clusterd", mixinStandardHelpOptions = true, version = "clusterd 0.1.0",
     description = "Runs the clusterd daemon: one point of entry that manages the configuration of many Elektra hosts.",
@@ -56,6 +58,19 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--data-dir", description = "directory of the embedded database (default ${DEFAULT-VALUE})",
       defaultValue = "clusterd-data")
   Path dataDir;
+
+  @Option(names = "--store", paramLabel = "URL", description = "the registry in a PostgreSQL database that several"
+      + " daemons share, postgresql://host:5432/db?user=NAME&password=SECRET or a jdbc:postgresql: URL"
+      + " (default: the embedded database in --data-dir)")
+  String store;
+
+  @Option(names = "--advertise", paramLabel = "URL", description = "with --store: the address the other daemons"
+      + " forward mutations to (default: the address this daemon listens on)")
+  String advertise;
+
+  @Option(names = "--member-id", paramLabel = "ID", description = "with --store: this daemon's name among the daemons"
+      + " sharing it (default: host name and port)")
+  String memberId;
 
   @Option(names = "--config", description = "properties file with the same option names (port=..., data-dir=...)")
   Path config;
@@ -240,7 +255,9 @@ public final class Main implements Callable<Integer> {
       throw new IllegalStateException("refusing to listen on " + bind
           + " without authentication: configure at least one --token, or bind to 127.0.0.1");
     }
-    checkDataDir(dataDir);
+    if (store == null) {
+      checkDataDir(dataDir);
+    }
     List<PluginLoader.Plugin> loadedPlugins = loadPlugins(System.err);
     if (demo) {
       demoTree = DemoTree.startStandIns(demoPorts == null ? OptionalInt.empty() : OptionalInt.of(demoPorts));
@@ -274,7 +291,12 @@ public final class Main implements Callable<Integer> {
     out.println("clusterd listening on " + server.url());
     out.println("  web client: " + server.url() + "/");
     out.println("  API:        " + server.url() + "/api/tree");
-    out.println("  data:       " + dataDir.toAbsolutePath());
+    if (store == null) {
+      out.println("  data:       " + dataDir.toAbsolutePath());
+    } else {
+      clusterd.membership().ifPresent(m -> out.println("  store:      " + m.status().store() + " as member "
+          + m.id() + " (" + m.status().role() + ")"));
+    }
     for (PluginLoader.Plugin p : loadedPlugins) {
       out.println("  plugin:     " + p.jar().getFileName() + " serves " + String.join(", ", new TreeSet<>(p.schemes()))
           + " (" + p.factory().getClass().getName() + ")");
@@ -392,11 +414,17 @@ public final class Main implements Callable<Integer> {
     loadedPlugins.forEach(p -> bound.add(p.factory(), TransportRegistry.Rank.GUICE,
         "plugin " + p.jar().getFileName()));
     bound.resolve();
-    SqliteStore store = SqliteStore.open(dataDir);
+    RegistryStore store = openStore();
     try {
       return Guice.createInjector(
-          new ClusterdModule(b -> b.maxInFlight(maxInFlight).responseTimeout(timeout).connectTimeout(connectTimeout)
-              .reconcileEvery(reconcileEvery).maxSubscribers(maxSubscribers), new HttpTransportFactory(serverConfig.addressPolicy(), instanceTls())),
+          new ClusterdModule(b -> {
+            b.maxInFlight(maxInFlight).responseTimeout(timeout).connectTimeout(connectTimeout)
+                .reconcileEvery(reconcileEvery).maxSubscribers(maxSubscribers);
+            if (this.store != null) {
+              b.member(memberId != null ? memberId : defaultMemberId(), advertise != null ? advertise : "")
+                  .onLostLeadership(Main::haltAfterLostLeadership);
+            }
+          }, new HttpTransportFactory(serverConfig.addressPolicy(), instanceTls())),
           new ClusterdHttpModule(serverConfig),
           binder -> {
             OptionalBinder.newOptionalBinder(binder, RegistryStore.class).setBinding().toInstance(store);
@@ -412,6 +440,41 @@ public final class Main implements Callable<Integer> {
       store.close();
       throw e;
     }
+  }
+
+  /** The store of {@code --store} (PostgreSQL, shared by several daemons), else the embedded one of --data-dir. */
+  private RegistryStore openStore() {
+    if (store == null) {
+      return SqliteStore.open(dataDir);
+    }
+    if (!PostgresStore.isPostgresUrl(store)) {
+      throw new IllegalArgumentException("--store takes a PostgreSQL URL (postgresql://host:5432/db?user=NAME), not '"
+          + store.replaceAll("(?i)password=[^&]*", "password=***")
+          + "'; for the embedded database of one daemon give --data-dir instead");
+    }
+    return PostgresStore.open(store);
+  }
+
+  private String defaultMemberId() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return host + ":" + port + "-" + ProcessHandle.current().pid();
+  }
+
+  /**
+   * A leader that can no longer confirm its lease stops at once, before another daemon's lease begins: no
+   * delivery of this process may overlap the new leader's. A supervisor (systemd, Kubernetes) restarts it; it
+   * comes back as a follower.
+   */
+  private static void haltAfterLostLeadership() {
+    System.err.println("clusterd: lost the leadership of the shared store; stopping at once (exit 75) so that"
+        + " no delivery overlaps the new leader's; restart the daemon to join again as a follower");
+    System.err.flush();
+    Runtime.getRuntime().halt(75);
   }
 
   /** The facade as the daemon runs it (without starting the server). */

@@ -135,6 +135,7 @@ class ApiScopeTest {
     // routes without a node id: the status each scoped token gets (0 = any success)
     Map<String, Integer> noNode = Map.ofEntries(
         Map.entry("GET /api/version", 0), Map.entry("GET /api/openapi.json", 0), Map.entry("GET /api/health", 0),
+        Map.entry("GET /api/cluster-members", 0),
         Map.entry("GET /api/tree", 0), Map.entry("GET /api/history", 0), Map.entry("GET /api/instances", 0),
         Map.entry("GET /api/clusters", 0), Map.entry("GET /metrics", 403),
         Map.entry("POST /api/instances", 403), Map.entry("POST /api/register", -1),

@@ -66,6 +66,10 @@ final class Draft {
     return List.copyOf(conflicts);
   }
 
+  int conflictCount() {
+    return conflicts.size();
+  }
+
   StoreChanges.Builder store() {
     return store;
   }

@@ -74,12 +74,14 @@ final class RollbackPlanner {
     StateModel current = StateModel.of(tree);
     StateModel target = StateModel.of(tree);
     List<StateDiff.PinChange> changes = new ArrayList<>();
+    boolean incomplete = false;
     for (String cluster : clusters) {
+      int before = d.conflictCount();
       Optional<TreeMap<KeyName, Pin>> then = pinsAt(d, cluster, seq);
-      if (d.refused()) {
-        return;
+      if (d.conflictCount() > before) {
+        incomplete = true;
       }
-      if (then.isEmpty()) {
+      if (incomplete || then.isEmpty()) {
         continue;
       }
       TreeMap<KeyName, Pin> pins = target.pins.computeIfAbsent(cluster, k -> new TreeMap<>());
@@ -105,6 +107,9 @@ final class RollbackPlanner {
         }
         changes.add(change(cluster, key, have, want));
       }
+    }
+    if (incomplete) {
+      return;
     }
     List<StateDiff.PinChange> forced = checkLocks(d, target, changes, c.force());
     changes.addAll(forced);

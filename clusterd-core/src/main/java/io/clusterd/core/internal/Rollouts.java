@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,12 @@ import org.slf4j.LoggerFactory;
  * The background work of rollouts: turns the delivery outcomes of a wave (read back from each instance with
  * {@code verify}) into the rollout's next step, resumes rollouts whose pause is over on every tick of the
  * {@link Scheduler}, and after a restart sends the wave that was in flight again. Every step is a plan committed
- * like any change, so it is durable before anything is sent. Thread-safe.
+ * like any change, so it is durable before anything is sent.
+ *
+ * <p>With several daemons on one store only the leader acts: {@code leading} tells whether this daemon may commit
+ * now, and while it may not, no step is planned or logged (a follower's tree only mirrors the leader's rollouts).
+ * A daemon that becomes the leader calls {@link #start} then, and so resumes a wave in flight exactly as a
+ * restarted single daemon does. Thread-safe.
  */
 public final class Rollouts {
   private static final Logger LOG = LoggerFactory.getLogger(Rollouts.class);
@@ -41,9 +47,13 @@ public final class Rollouts {
   private final Forwarder forwarder;
   private final Clock clock;
   private final Duration tick;
+  private final BooleanSupplier leading;
   private volatile Commits commits;
 
-  public Rollouts(GuardedTree tree, Planner planner, Forwarder forwarder, Clock clock, Duration tick) {
+  /** @param leading whether this daemon may commit now (always, but for a follower among several daemons) */
+  public Rollouts(GuardedTree tree, Planner planner, Forwarder forwarder, Clock clock, Duration tick,
+      BooleanSupplier leading) {
+    this.leading = leading;
     this.tree = tree;
     this.planner = planner;
     this.forwarder = forwarder;
@@ -67,8 +77,11 @@ public final class Rollouts {
     }
   }
 
-  /** Resumes every rollout paused between waves whose pause is over. */
+  /** Resumes every rollout paused between waves whose pause is over; nothing while this daemon does not lead. */
   public void resumeDue() {
+    if (!leading.getAsBoolean()) {
+      return;
+    }
     for (Rollout r : tree.read(Tree::activeRollouts)) {
       if (r.state() == Rollout.State.PAUSED && r.resumeAt().isPresent()
           && !r.resumeAt().get().isAfter(clock.instant())) {
@@ -94,7 +107,7 @@ public final class Rollouts {
 
   private void commit(Function<Tree, WritePlan> plan) {
     Commits c = commits;
-    if (c == null) {
+    if (c == null || !leading.getAsBoolean()) {
       return;
     }
     try {

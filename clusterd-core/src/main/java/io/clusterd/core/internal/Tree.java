@@ -98,6 +98,27 @@ public final class Tree {
   /** Rebuilds the tree from what a store holds; parents that are missing make their children top-level. */
   public static Tree of(StoreSnapshot snapshot) {
     Tree t = new Tree();
+    t.fill(snapshot);
+    return t;
+  }
+
+  /**
+   * Replaces everything this tree holds with what a store holds now, in place (planners and rules keep their
+   * reference): a follower's tree catching up to the leader's commits.
+   */
+  public void reload(StoreSnapshot snapshot) {
+    topLevel.clear();
+    nodes.clear();
+    byEndpoint.clear();
+    pinners.clear();
+    rollouts.clear();
+    active.clear();
+    created = 0;
+    fill(snapshot);
+  }
+
+  private void fill(StoreSnapshot snapshot) {
+    Tree t = this;
     for (NodeRecord r : snapshot.nodes()) {
       t.nodes.put(r.id(), t.entry(r.node(), r.parent().orElse(null)));
       if (r.node() instanceof Instance i) {
@@ -122,7 +143,6 @@ public final class Tree {
     for (RolloutRecord r : snapshot.rollouts()) {
       t.putRollout(RolloutCodec.rollout(r));
     }
-    return t;
   }
 
   private Entry entry(Node node, String parent) {

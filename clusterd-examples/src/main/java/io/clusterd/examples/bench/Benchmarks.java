@@ -42,8 +42,9 @@ public final class Benchmarks {
         case "events" -> EventsBenchmark.run(System.out);
         case "daemon" -> DaemonBenchmark.run(System.out);
         case "exchanges" -> FanOutBenchmark.exchanges(System.out);
+        case "ha" -> SeveralDaemonsBenchmark.run(System.out);
         default -> throw new IllegalArgumentException("unknown benchmark '" + b
-            + "': registry, fanout, proxy, writes, rollout, events, daemon or exchanges");
+            + "': registry, fanout, proxy, writes, rollout, events, daemon, exchanges or ha");
       }
     }
   }

@@ -74,6 +74,7 @@ public final class ElektradServer implements AutoCloseable {
   private final boolean childrenQuirk;
   private final Supplier<String> sessionIds;
   private final Clock clock;
+  private final WriteListener writes;
   private final ScheduledExecutorService scheduler;
   /** Runs delayed requests, so that the scheduler thread only keeps time. */
   private final ExecutorService workers;
@@ -86,6 +87,7 @@ public final class ElektradServer implements AutoCloseable {
     this.childrenQuirk = b.childrenQuirk;
     this.sessionIds = b.sessionIds;
     this.clock = b.clock;
+    this.writes = b.writes;
     this.delay = b.delay;
     b.mounts.forEach(this::mount);
     AtomicInteger count = new AtomicInteger();
@@ -314,9 +316,14 @@ public final class ElektradServer implements AutoCloseable {
       previous = session.tail;
       session.tail = answer;
     }
+    String mountPath = mount.getKey();
     Supplier<Reply> run = () -> {
       try {
-        return dispatch(instance, route, method, arg, preload, body, session);
+        Reply reply = dispatch(instance, route, method, arg, preload, body, session);
+        if (!method.equals("GET") && reply.status() < 300) {
+          writes.written(mountPath, method, path, new String(body, StandardCharsets.UTF_8));
+        }
+        return reply;
       } catch (RuntimeException e) {
         LOG.warn("elektrad stand-in failed on {} {}", method, raw, e);
         return Reply.empty(500);
@@ -481,6 +488,12 @@ public final class ElektradServer implements AutoCloseable {
    *     .delay(Duration.ofMillis(2)).start();
    * }</pre>
    */
+  /** Hears of each write a database applied: its mount path, the method, the decoded path and the body. */
+  @FunctionalInterface
+  public interface WriteListener {
+    void written(String mountPath, String method, String path, String body);
+  }
+
   public static final class Builder {
     private String bindHost = "127.0.0.1";
     private int port;
@@ -490,8 +503,15 @@ public final class ElektradServer implements AutoCloseable {
     private Supplier<String> sessionIds = () -> UUID.randomUUID().toString();
     private Clock clock = Clock.systemUTC();
     private Duration idleTimeout = Duration.ZERO;
+    private WriteListener writes = (mountPath, method, path, body) -> { };
 
     private Builder() {}
+
+    /** Told of every write the server applied, in the order applied per database (default: nobody). */
+    public Builder onWrite(WriteListener listener) {
+      this.writes = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
 
     /** The address to listen on (default {@code 127.0.0.1}). */
     public Builder bindHost(String host) {

@@ -99,11 +99,12 @@ public final class ApiRoutes implements AutoCloseable {
   /** Registers every route and the error table. */
   public void register(RoutesConfig r) {
     r.before("/api/*", Params::checkEscapes);
-    RouteTable table = new RouteTable(r, routes);
+    RouteTable table = new RouteTable(r, routes, clusterd.membership().map(LeaderForwarding::new));
     Nodes nodes = new Nodes(clusterd, config);
     Changes changes = new Changes(clusterd, metrics);
     NodeEdits edits = new NodeEdits(changes);
     new DaemonRoutes(clusterd, nodes, metrics, routes, version, scopes).register(table);
+    new MemberRoutes(clusterd).register(table);
     new SessionRoutes(auth, config).register(table);
     new HistoryRoutes(clusterd, scopes).register(table);
     new InstanceRoutes(clusterd, config, auth, nodes, changes, edits, scopes).register(table);

@@ -64,6 +64,7 @@ final class DaemonRoutes {
     body.put("store", store);
     body.put("instances", clusterd.instances().size());
     body.put("clusters", clusterd.clusters().size());
+    MemberRoutes.health(clusterd).ifPresent(cluster -> body.put("cluster", cluster));
     Answers.json(ctx, store.equals("ok") ? 200 : 503, body);
   }
 

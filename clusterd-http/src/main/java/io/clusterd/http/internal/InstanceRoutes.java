@@ -114,7 +114,11 @@ final class InstanceRoutes {
       try {
         specs.add(spec(Bodies.bind(Json.object(array.get(i)), NewInstance.class).value()));
       } catch (RuntimeException e) {
-        for (Conflict c : ErrorAnswers.toError(e).conflicts()) {
+        ClusterdException refusal = ErrorAnswers.toError(e);
+        if (refusal.code() == ErrorCode.INTERNAL_ERROR) {
+          throw e; // not the element's fault: answered (and logged) as the error it is
+        }
+        for (Conflict c : refusal.conflicts()) {
           Map<String, Object> details = new LinkedHashMap<>(c.details());
           details.put("index", i);
           refused.add(Conflict.of(c.code(), "instance [" + i + "]: " + c.message(), details));

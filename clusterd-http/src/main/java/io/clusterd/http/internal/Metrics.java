@@ -70,6 +70,19 @@ public final class Metrics implements AutoCloseable {
         .description("open live-event streams (GET /api/events)").register(registry);
     FunctionCounter.builder("clusterd.events.dropped", clusterd, c -> c.events().dropped())
         .description("live-event subscribers dropped because they did not read fast enough").register(registry);
+    clusterd.membership().ifPresent(m -> {
+      Gauge.builder("clusterd.member.leader", m, x -> x.isLeader() ? 1 : 0)
+          .description("1 while this daemon leads the daemons sharing its store, else 0").register(registry);
+      Gauge.builder("clusterd.member.lag.changes", m, x -> x.status().lagChanges())
+          .description("changes committed to the shared store that this daemon's tree does not hold yet")
+          .register(registry);
+      Gauge.builder("clusterd.member.lag", m, x -> x.status().lagMillis() / 1000.0).baseUnit("seconds")
+          .description("how long this daemon's tree has been behind the shared store").register(registry);
+      Gauge.builder("clusterd.member.store.reachable", m, x -> x.storeReachable() ? 1 : 0)
+          .description("1 while this daemon reaches the shared store, else 0").register(registry);
+      Gauge.builder("clusterd.member.epoch", m, x -> x.status().epoch())
+          .description("the leader's epoch this daemon knows").register(registry);
+    });
     new JvmMemoryMetrics().bindTo(registry);
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

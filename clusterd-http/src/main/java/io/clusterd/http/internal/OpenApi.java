@@ -387,7 +387,15 @@ public final class OpenApi {
     s.put("Versions", Map.of("type", "object", "additionalProperties", ref("InstanceVersion"),
         "description", "per instance id; instances that did not answer are left out"));
     s.put("Health", object(props("status", Map.of("type", "string", "enum", List.of("ok", "failing")), "store", STR,
-        "instances", INT, "clusters", INT), "status", "store", "instances", "clusters"));
+        "instances", INT, "clusters", INT, "cluster", object(props("member", STR, "address", STR,
+        "role", Map.of("type", "string", "enum", List.of("leader", "follower")), "epoch", INT, "appliedSeq", INT,
+        "storeSeq", INT, "lagChanges", INT, "lagMillis", INT, "storeReachable", BOOL, "problem", NULLABLE_STR,
+        "leader", NULLABLE_STR, "store", STR), "member", "role", "appliedSeq", "lagChanges", "lagMillis", "store")),
+        "status", "store", "instances", "clusters"));
+    s.put("ClusterMembers", object(props("shared", BOOL, "self", NULLABLE_STR, "members", array(object(props(
+        "id", STR, "address", STR, "role", Map.of("type", "string", "enum", List.of("leader", "follower")),
+        "appliedSeq", INT, "lastHeartbeat", STR), "id", "address", "role", "appliedSeq", "lastHeartbeat"))),
+        "shared", "members"));
     s.put("Status", object(props("instance", STR, "status", status, "lastSeen", NULLABLE_STR, "detail", STR),
         "instance", "status", "lastSeen", "detail"));
     s.put("Pin", object(props("key", STR, "value", STR, "meta", STRINGS), "key", "value", "meta"));

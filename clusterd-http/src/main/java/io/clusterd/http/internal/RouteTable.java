@@ -12,10 +12,17 @@ import java.util.List;
 final class RouteTable {
   private final RoutesConfig routes;
   private final List<ApiRoutes.Route> registered;
+  private final java.util.Optional<LeaderForwarding> forwarding;
 
   RouteTable(RoutesConfig routes, List<ApiRoutes.Route> registered) {
+    this(routes, registered, java.util.Optional.empty());
+  }
+
+  /** With several daemons on one store, mutations registered here go to the leader ({@link LeaderForwarding}). */
+  RouteTable(RoutesConfig routes, List<ApiRoutes.Route> registered, java.util.Optional<LeaderForwarding> forwarding) {
     this.routes = routes;
     this.registered = registered;
+    this.forwarding = forwarding;
   }
 
   /** What the description says about one registered route; each call completes it. */
@@ -79,8 +86,10 @@ final class RouteTable {
     return add("DELETE", path, summary, h);
   }
 
-  private Described add(String method, String path, String summary, Handler h) {
+  private Described add(String method, String path, String summary, Handler handler) {
     registered.add(ApiRoutes.Route.of(method, path, summary));
+    Handler h = forwarding.isPresent() && LeaderForwarding.forwards(method, path)
+        ? forwarding.get().wrap(handler) : handler;
     switch (method) {
       case "GET" -> routes.get(path, h);
       case "POST" -> routes.post(path, h);

@@ -1,5 +1,6 @@
 package io.clusterd.core.store.sqlite;
 
+import io.clusterd.core.internal.SchemaMigrations;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,15 +20,8 @@ import java.util.List;
  */
 final class Schema {
 
-  /** One step from {@code version - 1} to {@code version}. */
-  record Migration(int version, String description, List<String> statements) {
-    Migration {
-      statements = List.copyOf(statements);
-    }
-  }
-
-  static final List<Migration> MIGRATIONS = List.of(
-      new Migration(1, "nodes, pins, history and pending deliveries", List.of(
+  static final List<SchemaMigrations.Step> MIGRATIONS = List.of(
+      new SchemaMigrations.Step(1, "nodes, pins, history and pending deliveries", List.of(
           """
           CREATE TABLE nodes (
             ord         INTEGER PRIMARY KEY,
@@ -74,11 +68,11 @@ final class Schema {
             reason    TEXT    NOT NULL,
             UNIQUE (instance, seq)
           )""")),
-      new Migration(2, "page the history of one node by index", List.of(
+      new SchemaMigrations.Step(2, "page the history of one node by index", List.of(
           "CREATE INDEX history_node_seq ON history (node, seq)")),
-      new Migration(3, "the pins each history entry changed, as they were before (for rollback)", List.of(
+      new SchemaMigrations.Step(3, "the pins each history entry changed, as they were before (for rollback)", List.of(
           "ALTER TABLE history ADD COLUMN pins_before TEXT")),
-      new Migration(4, "staged rollouts, kept after their cluster is gone", List.of(
+      new SchemaMigrations.Step(4, "staged rollouts, kept after their cluster is gone", List.of(
           """
           CREATE TABLE rollouts (
             ord      INTEGER PRIMARY KEY,
@@ -88,16 +82,30 @@ final class Schema {
             document TEXT    NOT NULL
           )""")));
 
+  private static final SchemaMigrations SCHEMA = new SchemaMigrations(MIGRATIONS, new SchemaMigrations.VersionMark() {
+    @Override
+    public int read(Connection connection) throws SQLException {
+      try (Statement statement = connection.createStatement();
+           ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
+        return rows.next() ? rows.getInt(1) : 0;
+      }
+    }
+
+    @Override
+    public void write(Connection connection, int version) throws SQLException {
+      try (Statement statement = connection.createStatement()) {
+        statement.executeUpdate("PRAGMA user_version = " + version);
+      }
+    }
+  });
+
   /** The version this code writes and understands. */
-  static final int LATEST = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+  static final int LATEST = SCHEMA.latest();
 
   private Schema() { }
 
   static int version(Connection connection) throws SQLException {
-    try (Statement statement = connection.createStatement();
-         ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
-      return rows.next() ? rows.getInt(1) : 0;
-    }
+    return SCHEMA.version(connection);
   }
 
   /**
@@ -108,35 +116,6 @@ final class Schema {
    * @throws IllegalStateException when the file is newer than {@code target}
    */
   static int migrate(Connection connection, int target) throws SQLException {
-    connection.setAutoCommit(false);
-    try {
-      int found = version(connection);
-      if (found > target) {
-        throw new IllegalStateException("schema version " + found + " is newer than " + target);
-      }
-      try (Statement statement = connection.createStatement()) {
-        for (Migration migration : MIGRATIONS) {
-          if (migration.version() > found && migration.version() <= target) {
-            for (String sql : migration.statements()) {
-              statement.executeUpdate(sql);
-            }
-          }
-        }
-        if (target != found) {
-          statement.executeUpdate("PRAGMA user_version = " + target);
-        }
-      }
-      connection.commit();
-      return found;
-    } catch (SQLException | RuntimeException e) {
-      try {
-        connection.rollback();
-      } catch (SQLException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    } finally {
-      connection.setAutoCommit(true);
-    }
+    return SCHEMA.migrate(connection, target, List.of());
   }
 }

@@ -1,5 +1,6 @@
 package io.clusterd.core.store.sqlite;
 
+import io.clusterd.core.internal.JsonColumns;
 import io.clusterd.Cluster;
 import io.clusterd.ClusterdException;
 import io.clusterd.Endpoint;

@@ -1,5 +1,6 @@
 package io.clusterd.core.store.sqlite;
 
+import io.clusterd.core.internal.JsonColumns;
 import io.clusterd.core.internal.StoreChecks;
 
 import io.clusterd.Cluster;

@@ -1,4 +1,4 @@
-package io.clusterd.core.store.sqlite;
+package io.clusterd.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.clusterd.core.store.sqlite;
+package io.clusterd.core.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -28,7 +28,7 @@ import java.util.Optional;
  * (kind is {@link KeyOperation.Kind#label()}, keys are canonical names re-parsed with {@link KeyName#parse}),
  * absent fields are left out. Kept apart from the record types so their JSON shape can never change by accident.
  */
-final class JsonColumns {
+public final class JsonColumns {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFactory FACTORY = MAPPER.getFactory();
   private static final ObjectWriter WRITER = MAPPER.writer();
@@ -36,7 +36,7 @@ final class JsonColumns {
 
   private JsonColumns() { }
 
-  static String writeMap(Map<String, String> map) {
+  public static String writeMap(Map<String, String> map) {
     if (map.isEmpty()) {
       return EMPTY_MAP;
     }
@@ -54,7 +54,7 @@ final class JsonColumns {
   }
 
   /** Reads a JSON object of strings; streaming because it runs for every node and pin at startup. */
-  static Map<String, String> readMap(String text) {
+  public static Map<String, String> readMap(String text) {
     if (EMPTY_MAP.equals(text)) {
       return Map.of();
     }
@@ -80,7 +80,7 @@ final class JsonColumns {
     }
   }
 
-  static String writeOperation(KeyOperation op) {
+  public static String writeOperation(KeyOperation op) {
     ObjectNode json = MAPPER.createObjectNode();
     json.put("kind", op.kind().label());
     json.put("key", op.key().toString());
@@ -94,7 +94,7 @@ final class JsonColumns {
     }
   }
 
-  static KeyOperation readOperation(String text) {
+  public static KeyOperation readOperation(String text) {
     JsonNode json;
     try {
       json = MAPPER.readTree(text);
@@ -135,7 +135,7 @@ final class JsonColumns {
   }
 
   /** The pins a history entry changed, as they were: {@code [{"key": k, "value": v, "meta": {..}} | {"key": k}]}. */
-  static String writePinsBefore(List<HistoryEntry.PinBefore> pins) {
+  public static String writePinsBefore(List<HistoryEntry.PinBefore> pins) {
     ArrayNode json = MAPPER.createArrayNode();
     for (HistoryEntry.PinBefore p : pins) {
       ObjectNode one = json.addObject();
@@ -155,7 +155,7 @@ final class JsonColumns {
   }
 
   /** Reads {@link #writePinsBefore}; {@code null} (entries of older schema versions) is an empty list. */
-  static List<HistoryEntry.PinBefore> readPinsBefore(String text) {
+  public static List<HistoryEntry.PinBefore> readPinsBefore(String text) {
     if (text == null) {
       return List.of();
     }
