@@ -162,21 +162,31 @@ class RollbackAndRolloutsTest {
   }
 
   @Test
-  void completionWhoseWriteNoLongerFits_recordsPinsBefore_soARollbackAcrossItRestores() {
+  void movingAClusterThatPinsTheRolledOutKeyBelowTheRollout_isRefused_untilTheRolloutEnds() {
     clusterd.createCluster(ClusterSpec.of("side").withId("side"));
     clusterd.pin("side", FRESH, "s");
     long beforeStart = newest();
     startRollout("prod", KeyOperation.set(FRESH, "v"));
     await(Rollout.State.PAUSED);
-    // a cluster pinning the key rolled out moves in: the rollout's own write would now be refused (C3)
-    clusterd.apply(new Change.Move("side", Optional.of("prod"), false)).join();
+    // side would hold a pin below the rollout's target (I4): refused, with or without force, nothing changes
+    for (boolean force : List.of(false, true)) {
+      ClusterdException refused = assertThrows(ClusterdException.class,
+          () -> clusterd.apply(new Change.Move("side", Optional.of("prod"), force)));
+      assertEquals(ErrorCode.ROLLOUT_IN_PROGRESS, refused.code(), refused.getMessage());
+      assertEquals(Optional.of("s"), pin("side", FRESH));
+    }
+    assertEquals(Optional.empty(), clusterd.parentOf("side"));
     clusterd.apply(new Change.ControlRollout("r1", Change.RolloutControl.RESUME)).join();
     await(Rollout.State.COMPLETED);
     assertEquals(Optional.of("v"), pin("prod", FRESH));
+    // once the rollout is over, the ordinary rule (C6) decides
+    ClusterdException pinnedBelow = assertThrows(ClusterdException.class,
+        () -> clusterd.apply(new Change.Move("side", Optional.of("prod"), false)));
+    assertEquals(ErrorCode.KEY_PINNED_BELOW, pinnedBelow.code(), pinnedBelow.getMessage());
+
     HistoryEntry pinned = clusterd.history(Optional.of("prod"), Long.MAX_VALUE, 10).stream()
         .filter(e -> e.operation().equals("pin")).findFirst().orElseThrow();
     assertEquals(List.of(new HistoryEntry.PinBefore(FRESH, Optional.empty())), pinned.pinsBefore());
-
     clusterd.apply(rollback("prod", beforeStart, false, List.of())).join();
     assertEquals(Optional.empty(), pin("prod", FRESH), "unpinned again, as before the rollout");
     assertEquals(Optional.of("s"), pin("side", FRESH));

@@ -94,6 +94,31 @@ final class ConflictRules {
     return out;
   }
 
+  /**
+   * Attaching or moving the cluster {@code child} below {@code parent} while an unfinished rollout of the parent or
+   * an ancestor writes a key that the child's subtree pins: the subtree would hold a pin below the rollout's target
+   * (I4), so it is refused until that rollout is finished (force does not drop pins a rollout is about to lock).
+   */
+  List<Conflict> rolloutAbove(Optional<String> parent, String child) {
+    if (parent.isEmpty() || !tree.isCluster(child)) {
+      return List.of();
+    }
+    List<String> chain = tree.chain(parent);
+    List<Conflict> out = new ArrayList<>();
+    for (Rollout r : tree.activeRollouts()) {
+      if (!chain.contains(r.cluster())) {
+        continue;
+      }
+      for (KeyName key : r.keys()) {
+        if (tree.pinnersOf(key).stream().anyMatch(p -> p.equals(child) || tree.isStrictlyBelow(p, child))) {
+          out.add(Refusals.rolloutInProgress(r, key));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   /** C2: an ancestor of the cluster locks the key it would pin (recursive: any key at or below it). */
   List<Conflict> c2LockedAbove(String cluster, KeyName key, boolean recursive) {
     return lockedAbove(cluster, key, recursive, "cluster '" + cluster + "'");

@@ -43,6 +43,7 @@ final class TreeSteps {
       d.refuse(cycle);
       return Set.of();
     }
+    d.refuse(rules.rolloutAbove(parent, child));
     Map<KeyName, List<String>> clashes = rules.c6PinnedInside(parent, child);
     if (clashes.isEmpty()) {
       return Set.of();
