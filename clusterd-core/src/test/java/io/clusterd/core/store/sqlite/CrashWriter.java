@@ -1,46 +1,16 @@
 package io.clusterd.core.store.sqlite;
 
-import io.clusterd.Cluster;
-import io.clusterd.Endpoint;
-import io.clusterd.HistoryEntry;
-import io.clusterd.Instance;
-import io.clusterd.KeyName;
-import io.clusterd.Pin;
-import io.clusterd.spi.NodeRecord;
-import io.clusterd.spi.StoreChanges;
-import java.io.PrintStream;
+import io.clusterd.core.store.StoreCrashCheck;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Optional;
 
-/**
- * The child process of {@link SqliteStoreCrashTest}: opens the store in the directory given as its argument and
- * writes one batch after another (an instance, a pin and a history entry each), printing {@code ACK n} once batch
- * {@code n} was applied, until it is killed.
- */
+/** The child process of {@link SqliteStoreCrashTest}: writes into the store in the directory given as argument. */
 final class CrashWriter {
 
   private CrashWriter() { }
 
-  static StoreChanges batch(long n) {
-    return StoreChanges.builder()
-        .putNode(new NodeRecord(Instance.of("i-" + n, "Instance " + n, Endpoint.parse("mem://crash/" + n)),
-            Optional.of("crash")))
-        .putPin("crash", Pin.of(KeyName.parse("user:/crash/" + n), Long.toString(n)))
-        .history(new HistoryEntry(0, Instant.now(), Optional.of("crash-writer"), "i-" + n, "create", Optional.empty(),
-            Optional.empty(), Optional.empty(), "ok"))
-        .build();
-  }
-
   public static void main(String[] args) {
-    PrintStream out = System.out;
     try (SqliteStore store = SqliteStore.open(Path.of(args[0]))) {
-      store.apply(StoreChanges.builder().putNode(new NodeRecord(Cluster.of("crash", "Crash"), Optional.empty())).build());
-      for (long n = 1; ; n++) {
-        store.apply(batch(n));
-        out.println("ACK " + n);
-        out.flush();
-      }
+      StoreCrashCheck.writeBatchesForever(store);
     }
   }
 }
