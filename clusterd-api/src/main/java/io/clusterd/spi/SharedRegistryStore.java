@@ -17,9 +17,10 @@ import java.util.function.LongConsumer;
  *
  * <p>The change sequence counts only batches that write or remove nodes or pins or write rollout records (what a
  * follower's tree holds: a follower lists rollouts and their progress); history and outbox rows are read from the
- * store directly and do not move it. Implementations are thread-safe.
+ * store directly and do not move it. Browser sessions ({@link SessionStore}) are kept here too, outside the
+ * change sequence. Implementations are thread-safe.
  */
-public interface SharedRegistryStore extends RegistryStore {
+public interface SharedRegistryStore extends RegistryStore, SessionStore {
 
   /** Where the store is, without credentials, for health answers and logs (e.g. {@code postgresql://db:5432/clusterd}). */
   String location();

@@ -4,6 +4,7 @@ import io.clusterd.ClusterdException;
 import io.clusterd.ErrorCode;
 import io.clusterd.spi.MemberRecord;
 import io.clusterd.spi.SequencedSnapshot;
+import io.clusterd.spi.SessionStore;
 import io.clusterd.spi.SharedRegistryStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,6 +123,11 @@ public final class ClusterMember implements AutoCloseable {
     long silentMs = (System.nanoTime() - lastContactNanos) / 1_000_000;
     return "this daemon has not reached the store " + store.location() + " for " + silentMs + " ms"
         + (p == null ? "" : " (" + p + ")");
+  }
+
+  /** The browser sessions of every daemon sharing the store (kept in the store itself, outside the registry). */
+  public SessionStore sessions() {
+    return store;
   }
 
   /** The leader's address as the member list last told, if any daemon leads. */

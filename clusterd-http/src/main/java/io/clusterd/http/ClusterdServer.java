@@ -211,7 +211,9 @@ public final class ClusterdServer implements AutoCloseable {
       Collection<? extends TransportFactory> transports, Optional<DemoTree> demo) {
     Objects.requireNonNull(clusterd, "clusterd");
     config.checkSafeToListen();
-    Auth auth = new Auth(config.tokens(), config.registerKey(), config.sessionIdle(), config.sessionMax(), clock);
+    // on a store several daemons share, browser sessions are kept there: they work on every daemon
+    Auth auth = new Auth(config.tokens(), config.registerKey(), config.sessionIdle(), config.sessionMax(), clock,
+        clusterd.membership().map(io.clusterd.core.ClusterMember::sessions));
     Metrics metrics = new Metrics(clusterd);
     // one factory serves several schemes (http and https): its meters are registered once
     for (TransportFactory f : new java.util.LinkedHashSet<TransportFactory>(transports)) {

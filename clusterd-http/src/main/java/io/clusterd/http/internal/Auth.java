@@ -4,6 +4,7 @@ import io.clusterd.ClusterdException;
 import io.clusterd.ErrorCode;
 import io.clusterd.http.Secret;
 import io.clusterd.http.ServerConfig;
+import io.clusterd.spi.SessionStore;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * to the first that matches. Failed attempts are limited per client address ({@link FailureLimiter}): past the
  * limit, attempts answer 429 {@code TOO_MANY_REQUESTS} with the seconds to wait. A session ends {@code idle}
  * after its last use and {@code max} after it was opened, whichever comes first, as {@code clock} tells.
- * Thread-safe.
+ * Sessions live in this daemon's memory, or, for a daemon on a store several daemons share, in that store
+ * ({@link SharedSessions}), so they work on every daemon. Thread-safe.
  */
 public final class Auth {
   /** Who made a request, and the clusters it is limited to (none: unscoped). */
@@ -53,6 +55,7 @@ public final class Auth {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final List<java.util.function.Consumer<String>> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final SecureRandom random = new SecureRandom();
+  private final Optional<SharedSessions> shared;
 
   /** Sessions with the default lifetimes of {@link ServerConfig}, on the system clock. */
   public Auth(List<ServerConfig.Token> tokens, Optional<Secret> registerKey) {
@@ -61,12 +64,25 @@ public final class Auth {
 
   public Auth(List<ServerConfig.Token> tokens, Optional<Secret> registerKey, Duration idle, Duration max,
       Clock clock) {
+    this(tokens, registerKey, idle, max, clock, Optional.empty());
+  }
+
+  /** Sessions kept in {@code sessionStore} when given (several daemons on one store), else in memory. */
+  public Auth(List<ServerConfig.Token> tokens, Optional<Secret> registerKey, Duration idle, Duration max,
+      Clock clock, Optional<SessionStore> sessionStore) {
     this.tokens = List.copyOf(tokens);
     this.registerKey = Objects.requireNonNull(registerKey, "registerKey");
     this.idle = Objects.requireNonNull(idle, "idle");
     this.max = Objects.requireNonNull(max, "max");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.failures = new FailureLimiter(FailureLimiter.DEFAULT_BURST, FailureLimiter.DEFAULT_REFILL, clock);
+    this.shared = sessionStore.map(s -> new SharedSessions(s, idle, max, clock, this::byName));
+  }
+
+  /** The principal of the configured token named {@code name}, or empty when none is. */
+  private Optional<Principal> byName(String name) {
+    return tokens.stream().filter(t -> t.name().equals(name)).findFirst()
+        .map(t -> new Principal(t.name(), t.role(), t.scopes()));
   }
 
   public boolean enabled() {
@@ -116,6 +132,9 @@ public final class Auth {
     if (session == null) {
       return Optional.empty();
     }
+    if (shared.isPresent()) {
+      return shared.get().lookup(session, true);
+    }
     Instant now = clock.instant();
     Session s = sessions.computeIfPresent(session, (id, old) -> expired(old, now) ? null
         : new Session(old.principal(), old.opened(), now));
@@ -124,17 +143,24 @@ public final class Auth {
 
   /** Whether a session is open (neither closed nor expired), without counting the question as a use of it. */
   public boolean sessionOpen(String session) {
+    if (shared.isPresent()) {
+      return session != null && shared.get().lookup(session, false).isPresent();
+    }
     Session s = session == null ? null : sessions.get(session);
     return s != null && !expired(s, clock.instant());
   }
 
   /** Starts a browser session for a valid token; the id goes into an HttpOnly cookie. */
   public String openSession(Principal p) {
-    Instant now = clock.instant();
-    sessions.values().removeIf(s -> expired(s, now)); // sessions nobody closed do not pile up
     byte[] b = new byte[32];
     random.nextBytes(b);
     String id = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    if (shared.isPresent()) {
+      shared.get().open(id, p);
+      return id;
+    }
+    Instant now = clock.instant();
+    sessions.values().removeIf(s -> expired(s, now)); // sessions nobody closed do not pile up
     sessions.put(id, new Session(p, now, now));
     return id;
   }
@@ -143,8 +169,13 @@ public final class Auth {
     return !now.isBefore(s.used().plus(idle)) || !now.isBefore(s.opened().plus(max));
   }
 
+  /** Ends a session (on every daemon when they share the store) and tells the listeners of this daemon. */
   public void closeSession(String id) {
-    if (id != null && sessions.remove(id) != null) {
+    if (id == null) {
+      return;
+    }
+    boolean wasOpen = shared.isPresent() ? shared.get().close(id) : sessions.remove(id) != null;
+    if (wasOpen) {
       closed.forEach(c -> c.accept(id));
     }
   }

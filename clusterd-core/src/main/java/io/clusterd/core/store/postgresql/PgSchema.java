@@ -18,7 +18,9 @@ import java.util.List;
  * {@code leadership} (the lease: holder, epoch, expiry by the database's clock) and {@code members}.
  *
  * <p>Steps 2 and 3 bring the two SPI additions the SQLite store got as its steps 3 and 4: {@code history.pins_before}
- * (JSON, for rollback) and the {@code rollouts} table (no foreign key: a rollout outlives its cluster).
+ * (JSON, for rollback) and the {@code rollouts} table (no foreign key: a rollout outlives its cluster). Step 4
+ * adds {@code sessions} (browser sessions of every daemon, times in epoch milliseconds); writing it moves no
+ * counter and sends no notification.
  */
 final class PgSchema {
 
@@ -107,6 +109,14 @@ final class PgSchema {
             cluster  TEXT NOT NULL,
             state    TEXT NOT NULL,
             document TEXT NOT NULL
+          )""")),
+      new SchemaMigrations.Step(4, "browser sessions, by the SHA-256 of their id, outside the change sequence", List.of(
+          """
+          CREATE TABLE sessions (
+            id_hash   TEXT PRIMARY KEY,
+            principal TEXT NOT NULL,
+            opened    BIGINT NOT NULL,
+            used      BIGINT NOT NULL
           )""")));
 
   static final SchemaMigrations SCHEMA = new SchemaMigrations(STEPS, new SchemaMigrations.VersionMark() {

@@ -18,6 +18,7 @@ import io.clusterd.spi.NodeRecord;
 import io.clusterd.spi.PendingDelivery;
 import io.clusterd.spi.RolloutRecord;
 import io.clusterd.spi.SequencedSnapshot;
+import io.clusterd.spi.SessionRecord;
 import io.clusterd.spi.SharedRegistryStore;
 import io.clusterd.spi.StoreChanges;
 import io.clusterd.spi.StoreChanges.PendingRef;
@@ -604,6 +605,82 @@ public final class PostgresStore implements SharedRegistryStore {
       return List.copyOf(members);
     } catch (SQLException e) {
       throw failure("cannot read the members from the PostgreSQL store", e);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------- sessions
+
+  @Override
+  public void putSession(SessionRecord session) {
+    ensureOpen();
+    try (Connection connection = pool.getConnection();
+         PreparedStatement upsert = connection.prepareStatement("INSERT INTO sessions"
+             + " (id_hash, principal, opened, used) VALUES (?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET"
+             + " principal = excluded.principal, opened = excluded.opened, used = excluded.used")) {
+      upsert.setString(1, session.idHash());
+      upsert.setString(2, PgText.encode(session.principal()));
+      upsert.setLong(3, session.opened().toEpochMilli());
+      upsert.setLong(4, session.used().toEpochMilli());
+      upsert.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("cannot write the session to the PostgreSQL store", e);
+    }
+  }
+
+  @Override
+  public Optional<SessionRecord> session(String idHash) {
+    ensureOpen();
+    try (Connection connection = pool.getConnection();
+         PreparedStatement select = connection.prepareStatement(
+             "SELECT principal, opened, used FROM sessions WHERE id_hash = ?")) {
+      select.setString(1, idHash);
+      try (ResultSet rows = select.executeQuery()) {
+        return rows.next() ? Optional.of(new SessionRecord(idHash, text(rows, 1),
+            Instant.ofEpochMilli(rows.getLong(2)), Instant.ofEpochMilli(rows.getLong(3)))) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw failure("cannot read the session from the PostgreSQL store", e);
+    }
+  }
+
+  @Override
+  public void touchSession(String idHash, Instant used) {
+    ensureOpen();
+    try (Connection connection = pool.getConnection();
+         PreparedStatement update = connection.prepareStatement(
+             "UPDATE sessions SET used = ? WHERE id_hash = ? AND used < ?")) {
+      update.setLong(1, used.toEpochMilli());
+      update.setString(2, idHash);
+      update.setLong(3, used.toEpochMilli());
+      update.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("cannot record the use of the session in the PostgreSQL store", e);
+    }
+  }
+
+  @Override
+  public boolean deleteSession(String idHash) {
+    ensureOpen();
+    try (Connection connection = pool.getConnection();
+         PreparedStatement delete = connection.prepareStatement("DELETE FROM sessions WHERE id_hash = ?")) {
+      delete.setString(1, idHash);
+      return delete.executeUpdate() > 0;
+    } catch (SQLException e) {
+      throw failure("cannot delete the session from the PostgreSQL store", e);
+    }
+  }
+
+  @Override
+  public int deleteSessionsBefore(Instant usedBefore, Instant openedBefore) {
+    ensureOpen();
+    try (Connection connection = pool.getConnection();
+         PreparedStatement delete = connection.prepareStatement(
+             "DELETE FROM sessions WHERE used < ? OR opened < ?")) {
+      delete.setLong(1, usedBefore.toEpochMilli());
+      delete.setLong(2, openedBefore.toEpochMilli());
+      return delete.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("cannot delete the expired sessions from the PostgreSQL store", e);
     }
   }
 
