@@ -141,10 +141,18 @@ public final class Auth {
     return s == null ? Optional.empty() : Optional.of(s.principal());
   }
 
-  /** Whether a session is open (neither closed nor expired), without counting the question as a use of it. */
+  /**
+   * Whether a session is open (neither closed nor expired), without counting the question as a use of it. With
+   * sessions in a shared store that cannot be reached, the answer is yes: an event stream that was allowed stays
+   * until the store can tell (a sign-out needs the store too, and every request still asks it).
+   */
   public boolean sessionOpen(String session) {
     if (shared.isPresent()) {
-      return session != null && shared.get().lookup(session, false).isPresent();
+      try {
+        return session != null && shared.get().lookup(session, false).isPresent();
+      } catch (ClusterdException e) {
+        return true;
+      }
     }
     Session s = session == null ? null : sessions.get(session);
     return s != null && !expired(s, clock.instant());

@@ -142,6 +142,18 @@ class SharedSessionsTest {
   }
 
   @Test
+  void storeNotReached_requestsWithTheCookieFail_butOpenStreamsAreNotEnded() {
+    PostgresStore lost = store();
+    Auth a = new Auth(List.of(OPS), Optional.empty(), IDLE, MAX, clock, Optional.of(lost));
+    String id = a.openSession(a.bySecret("ops-secret").orElseThrow());
+    lost.close();
+    io.clusterd.ClusterdException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.clusterd.ClusterdException.class, () -> a.bySession(id));
+    assertEquals(io.clusterd.ErrorCode.STORE_FAILURE, e.code(), "a request gets the store's error, never a pass");
+    assertTrue(a.sessionOpen(id), "the 15 s stream check does not end every stream while the store is away");
+  }
+
+  @Test
   void withoutASharedStore_sessionsStayInTheDaemonsMemory() {
     Auth a = new Auth(List.of(OPS), Optional.empty(), IDLE, MAX, clock);
     Auth b = new Auth(List.of(OPS), Optional.empty(), IDLE, MAX, clock);
