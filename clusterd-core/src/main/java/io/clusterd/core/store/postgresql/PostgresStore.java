@@ -612,75 +612,72 @@ public final class PostgresStore implements SharedRegistryStore {
 
   @Override
   public void putSession(SessionRecord session) {
-    ensureOpen();
-    try (Connection connection = pool.getConnection();
-         PreparedStatement upsert = connection.prepareStatement("INSERT INTO sessions"
-             + " (id_hash, principal, opened, used) VALUES (?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET"
-             + " principal = excluded.principal, opened = excluded.opened, used = excluded.used")) {
-      upsert.setString(1, session.idHash());
-      upsert.setString(2, PgText.encode(session.principal()));
-      upsert.setLong(3, session.opened().toEpochMilli());
-      upsert.setLong(4, session.used().toEpochMilli());
-      upsert.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("cannot write the session to the PostgreSQL store", e);
-    }
+    onStatement("INSERT INTO sessions (id_hash, principal, opened, used) VALUES (?, ?, ?, ?) ON CONFLICT (id_hash)"
+        + " DO UPDATE SET principal = excluded.principal, opened = excluded.opened, used = excluded.used",
+        "cannot write the session to the PostgreSQL store", s -> {
+          s.setString(1, session.idHash());
+          s.setString(2, PgText.encode(session.principal()));
+          s.setLong(3, session.opened().toEpochMilli());
+          s.setLong(4, session.used().toEpochMilli());
+          return s.executeUpdate();
+        });
   }
 
   @Override
   public Optional<SessionRecord> session(String idHash) {
-    ensureOpen();
-    try (Connection connection = pool.getConnection();
-         PreparedStatement select = connection.prepareStatement(
-             "SELECT principal, opened, used FROM sessions WHERE id_hash = ?")) {
-      select.setString(1, idHash);
-      try (ResultSet rows = select.executeQuery()) {
-        return rows.next() ? Optional.of(new SessionRecord(idHash, text(rows, 1),
-            Instant.ofEpochMilli(rows.getLong(2)), Instant.ofEpochMilli(rows.getLong(3)))) : Optional.empty();
-      }
-    } catch (SQLException e) {
-      throw failure("cannot read the session from the PostgreSQL store", e);
-    }
+    return onStatement("SELECT principal, opened, used FROM sessions WHERE id_hash = ?",
+        "cannot read the session from the PostgreSQL store", s -> {
+          s.setString(1, idHash);
+          try (ResultSet rows = s.executeQuery()) {
+            return rows.next() ? Optional.of(new SessionRecord(idHash, text(rows, 1),
+                Instant.ofEpochMilli(rows.getLong(2)), Instant.ofEpochMilli(rows.getLong(3)))) : Optional.empty();
+          }
+        });
   }
 
   @Override
   public void touchSession(String idHash, Instant used) {
-    ensureOpen();
-    try (Connection connection = pool.getConnection();
-         PreparedStatement update = connection.prepareStatement(
-             "UPDATE sessions SET used = ? WHERE id_hash = ? AND used < ?")) {
-      update.setLong(1, used.toEpochMilli());
-      update.setString(2, idHash);
-      update.setLong(3, used.toEpochMilli());
-      update.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("cannot record the use of the session in the PostgreSQL store", e);
-    }
+    onStatement("UPDATE sessions SET used = ? WHERE id_hash = ? AND used < ?",
+        "cannot record the use of the session in the PostgreSQL store", s -> {
+          s.setLong(1, used.toEpochMilli());
+          s.setString(2, idHash);
+          s.setLong(3, used.toEpochMilli());
+          return s.executeUpdate();
+        });
   }
 
   @Override
   public boolean deleteSession(String idHash) {
-    ensureOpen();
-    try (Connection connection = pool.getConnection();
-         PreparedStatement delete = connection.prepareStatement("DELETE FROM sessions WHERE id_hash = ?")) {
-      delete.setString(1, idHash);
-      return delete.executeUpdate() > 0;
-    } catch (SQLException e) {
-      throw failure("cannot delete the session from the PostgreSQL store", e);
-    }
+    return onStatement("DELETE FROM sessions WHERE id_hash = ?",
+        "cannot delete the session from the PostgreSQL store", s -> {
+          s.setString(1, idHash);
+          return s.executeUpdate() > 0;
+        });
   }
 
   @Override
   public int deleteSessionsBefore(Instant usedBefore, Instant openedBefore) {
+    return onStatement("DELETE FROM sessions WHERE used < ? OR opened < ?",
+        "cannot delete the expired sessions from the PostgreSQL store", s -> {
+          s.setLong(1, usedBefore.toEpochMilli());
+          s.setLong(2, openedBefore.toEpochMilli());
+          return s.executeUpdate();
+        });
+  }
+
+  /** Work on one prepared statement of a pooled connection. */
+  private interface StatementWork<T> {
+    T on(PreparedStatement statement) throws SQLException;
+  }
+
+  /** Runs one statement outside any batch; a failure is {@link #failure} with {@code what}. */
+  private <T> T onStatement(String sql, String what, StatementWork<T> work) {
     ensureOpen();
     try (Connection connection = pool.getConnection();
-         PreparedStatement delete = connection.prepareStatement(
-             "DELETE FROM sessions WHERE used < ? OR opened < ?")) {
-      delete.setLong(1, usedBefore.toEpochMilli());
-      delete.setLong(2, openedBefore.toEpochMilli());
-      return delete.executeUpdate();
+         PreparedStatement statement = connection.prepareStatement(sql)) {
+      return work.on(statement);
     } catch (SQLException e) {
-      throw failure("cannot delete the expired sessions from the PostgreSQL store", e);
+      throw failure(what, e);
     }
   }
 
